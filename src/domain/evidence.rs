@@ -1,0 +1,13 @@
+use serde::{Deserialize, Serialize};
+
+/// A quotation from the extracted text that supports a finding.
+///
+/// `start` and `end` are **character** offsets (Unicode scalar values) into
+/// [`crate::domain::Document::text`], as the `s54.check/1` contract says, so a
+/// consumer in any language can slice the text it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    pub quote: String,
+    pub start: usize,
+    pub end: usize,
+}

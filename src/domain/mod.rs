@@ -1,0 +1,15 @@
+//! Plain domain types shared by every stage of the pipeline. No I/O, no
+//! database, HTTP or parser types: `extract`, `score`, `store`, `crawl` and
+//! `web` all speak in these.
+
+mod assessment;
+mod document;
+mod entity;
+mod evidence;
+mod finding;
+
+pub use assessment::*;
+pub use document::*;
+pub use entity::*;
+pub use evidence::*;
+pub use finding::*;

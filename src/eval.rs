@@ -1,0 +1,1 @@
+//! `s54 eval`: precision, recall and F1 on a labelled corpus (being built).

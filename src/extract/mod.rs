@@ -1,0 +1,99 @@
+//! Bytes → [`Document`]. The format is sniffed from the bytes (never trusted
+//! from a file name), handed to one extractor, and the blocks it returns are
+//! normalised into one text with offsets. Every extractor is synchronous,
+//! bounded by [`Limits`] and returns an error instead of panicking.
+
+pub mod docx;
+pub mod html;
+pub mod pdf;
+pub mod sniff;
+pub mod text;
+
+use crate::domain::{Document, SourceInfo, SourceKind};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// Resource limits for one extraction. Hostile files hit these, not the heap.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest input accepted, in bytes.
+    pub max_input_bytes: usize,
+    /// Largest total of decompressed streams / zip entries, in bytes.
+    pub max_decompressed_bytes: usize,
+    /// Most PDF objects (or XML elements) processed.
+    pub max_objects: usize,
+    /// Deepest nesting followed (PDF arrays/forms, HTML elements, XML).
+    pub max_depth: usize,
+    /// Most text produced, in bytes.
+    pub max_text_bytes: usize,
+    /// Wall-clock budget for one document.
+    pub max_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 100 * 1024 * 1024,
+            max_decompressed_bytes: 256 * 1024 * 1024,
+            max_objects: 2_000_000,
+            max_depth: 256,
+            max_text_bytes: 32 * 1024 * 1024,
+            max_time: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    #[error("empty input")]
+    Empty,
+    #[error("input is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { size: usize, limit: usize },
+    #[error("unrecognised format: not PDF, HTML, DOCX or text")]
+    UnknownFormat,
+    #[error("PDF: {0}")]
+    Pdf(String),
+    #[error("PDF is encrypted with a password")]
+    Encrypted,
+    #[error("HTML: {0}")]
+    Html(String),
+    #[error("DOCX: {0}")]
+    Docx(String),
+    #[error("text: {0}")]
+    Text(String),
+    #[error("limit exceeded: {0}")]
+    Limit(String),
+}
+
+/// Extracts one document. `name` is only recorded (and used as a last-resort
+/// hint between HTML and plain text); the format comes from the bytes.
+pub fn extract(bytes: &[u8], name: &str, limits: &Limits) -> Result<Document, ExtractError> {
+    if bytes.is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    if bytes.len() > limits.max_input_bytes {
+        return Err(ExtractError::TooLarge {
+            size: bytes.len(),
+            limit: limits.max_input_bytes,
+        });
+    }
+    let kind = sniff::sniff(bytes, name).ok_or(ExtractError::UnknownFormat)?;
+    let extracted = match kind {
+        SourceKind::Pdf => pdf::extract(bytes, limits)?,
+        SourceKind::Html => html::extract(bytes, limits)?,
+        SourceKind::Docx => docx::extract(bytes, limits)?,
+        SourceKind::Text => text::extract(bytes, limits)?,
+    };
+    let source = SourceInfo {
+        kind,
+        name: name.to_string(),
+        bytes: bytes.len() as u64,
+        sha256: sha256_hex(bytes),
+    };
+    Ok(Document::from_extracted(source, extracted))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
