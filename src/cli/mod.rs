@@ -2,6 +2,13 @@
 //! `shared/spec/interface.md`) and a thin dispatch into the library.
 
 mod check;
+mod crawl;
+mod demo;
+mod eval;
+mod export;
+mod import;
+mod rescore;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -134,7 +141,26 @@ pub enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => return check::run(args),
-        other => Err(anyhow::anyhow!("command not available yet: {other:?}")),
+        Command::Import { file, db } => import::run(&file, &db.db),
+        Command::Crawl {
+            db,
+            concurrency,
+            per_host_delay_ms,
+            allow_private,
+            org,
+        } => crawl::run(&db.db, concurrency, per_host_delay_ms, allow_private, &org),
+        Command::Rescore { db } => rescore::run(&db.db),
+        Command::Export {
+            db,
+            format,
+            status,
+            year,
+            sector,
+            org_type,
+        } => export::run(&db.db, format, &status, year, sector, org_type),
+        Command::Serve { db, addr } => serve::run(&db.db, &addr),
+        Command::Demo { addr } => demo::run(&addr),
+        Command::Eval { corpus } => eval::run(&corpus),
     };
     match result {
         Ok(code) => code,
