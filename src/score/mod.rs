@@ -2,6 +2,8 @@
 //! deterministic; the rules (patterns, messages, forces) come from the
 //! rulebook in `rules/*.toml` (see [`crate::rules`]).
 
+pub mod group;
+
 use crate::domain::{Assessment, Document, EntityType};
 use crate::rules::Rulebook;
 use chrono::NaiveDate;
