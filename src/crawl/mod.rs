@@ -6,8 +6,10 @@
 //! Every failure is an outcome with a stable [`FetchError::kind`] that the
 //! store records, never a panic.
 
+pub mod discover;
 pub mod fetch;
 pub mod guard;
+pub mod page;
 pub mod politeness;
 pub mod robots;
 
