@@ -137,7 +137,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`s54 check x | head`) is not the statement's fault: the
     // exit code still reports the verdict.
-    let _ = stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush());
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush());
     Ok(ExitCode::from(assessment.verdict.exit_code()))
 }
 
@@ -220,7 +222,10 @@ fn fetch(url: &str, allow_private: bool, limit: usize) -> Result<(Vec<u8>, Strin
         .block_on(crate::crawl::fetch_for_check(url, allow_private))
         .map_err(|e| format!("cannot fetch '{url}': {e}"))?;
     if !(200..300).contains(&fetched.status) {
-        return Err(format!("cannot fetch '{url}': HTTP status {}", fetched.status));
+        return Err(format!(
+            "cannot fetch '{url}': HTTP status {}",
+            fetched.status
+        ));
     }
     if fetched.bytes.len() > limit {
         return Err(format!("cannot fetch '{url}': over the {limit}-byte limit"));
@@ -238,7 +243,14 @@ mod tests {
             parse_date("--fy-end", "2024-03-31"),
             Ok(NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default())
         );
-        for bad in ["2024-3-31", "31/03/2024", "2024-02-30", "", "2024-03-31x", "２０２４-03-31"] {
+        for bad in [
+            "2024-3-31",
+            "31/03/2024",
+            "2024-02-30",
+            "",
+            "2024-03-31x",
+            "２０２４-03-31",
+        ] {
             let e = parse_date("--fy-end", bad).unwrap_err();
             assert!(e.starts_with("--fy-end: invalid date"), "{bad}: {e}");
         }

@@ -124,13 +124,19 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     let signature = if a.signature.present {
         format!(
             "{}{}{}",
-            a.signature.name.as_deref().unwrap_or("signature block, no name"),
+            a.signature
+                .name
+                .as_deref()
+                .unwrap_or("signature block, no name"),
             a.signature
                 .role
                 .as_deref()
                 .map(|r| format!(", {r}"))
                 .unwrap_or_default(),
-            a.signature.date.map(|d| format!(" ({d})")).unwrap_or_default()
+            a.signature
+                .date
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
         )
     } else {
         "not signed".to_string()
@@ -154,10 +160,7 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
         let _ = writeln!(o, "<h2>{}</h2>", escape(section.title));
         match section.force {
             Force::Statute => {
-                let _ = writeln!(
-                    o,
-                    "<p>Only these rules decide the verdict.</p>"
-                );
+                let _ = writeln!(o, "<p>Only these rules decide the verdict.</p>");
             }
             Force::Guidance => {
                 let _ = writeln!(
@@ -231,7 +234,11 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
                     o,
                     "<tr><td>{}</td><td>{}</td><td>{quote}</td></tr>",
                     escape(&c.name),
-                    if c.named { "yes" } else { "<strong>no</strong>" }
+                    if c.named {
+                        "yes"
+                    } else {
+                        "<strong>no</strong>"
+                    }
                 );
             }
             let _ = writeln!(o, "</tbody>\n</table>");
@@ -270,7 +277,11 @@ fn render_finding(o: &mut String, f: &Finding, opts: &RenderOptions<'_>) {
         );
     }
     if let Some(fix) = fix_for(f) {
-        let _ = writeln!(o, "<p class=\"s54-fix\"><strong>To fix:</strong> {}</p>", escape(&fix));
+        let _ = writeln!(
+            o,
+            "<p class=\"s54-fix\"><strong>To fix:</strong> {}</p>",
+            escape(&fix)
+        );
     }
     let _ = writeln!(o, "</article>");
 }
@@ -295,7 +306,9 @@ mod tests {
         let evil = "<script>alert('x')</script>";
         a.source.name = format!("{evil}.txt");
         a.findings[0].message = format!("bad {evil}");
-        a.findings[1].evidence.push(ev(&format!("quote {evil} & more"), 10));
+        a.findings[1]
+            .evidence
+            .push(ev(&format!("quote {evil} & more"), 10));
         a.group.entities.push(format!("{evil} Ltd"));
         a.group.coverage[0].name = format!("{evil} Foods Ltd");
         a.approval.body = Some(evil.to_string());

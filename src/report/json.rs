@@ -19,7 +19,9 @@ mod tests {
     /// Every key and type `shared/spec/interface.md` promises.
     pub(crate) fn assert_contract(v: &Value) {
         fn evidence_list(v: &Value, at: &str) {
-            let list = v.as_array().unwrap_or_else(|| panic!("{at}: evidence not a list"));
+            let list = v
+                .as_array()
+                .unwrap_or_else(|| panic!("{at}: evidence not a list"));
             for e in list {
                 assert!(e["quote"].is_string(), "{at}.quote");
                 assert!(e["start"].is_u64(), "{at}.start");
@@ -81,7 +83,11 @@ mod tests {
         }
         let g = &v["group"];
         assert!(g["is_group"].is_boolean());
-        assert!(g["entities"].as_array().is_some_and(|l| l.iter().all(Value::is_string)));
+        assert!(
+            g["entities"]
+                .as_array()
+                .is_some_and(|l| l.iter().all(Value::is_string))
+        );
         for c in g["coverage"].as_array().unwrap_or(&vec![]) {
             assert!(c["name"].is_string());
             assert!(c["named"].is_boolean());

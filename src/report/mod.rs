@@ -39,9 +39,11 @@ pub fn verdict_headline(v: Verdict) -> &'static str {
 /// One sentence explaining the verdict.
 pub fn verdict_explanation(a: &Assessment) -> String {
     match a.verdict {
-        Verdict::MeetsMinimum => "Every legal requirement of section 54 that can be judged from the \
+        Verdict::MeetsMinimum => {
+            "Every legal requirement of section 54 that can be judged from the \
                                   document is met."
-            .to_string(),
+                .to_string()
+        }
         Verdict::FallsShort => {
             let failed = a.failed_statute_rules();
             if failed.is_empty() {
@@ -128,7 +130,10 @@ pub fn sections(a: &Assessment) -> [Section<'_>; 3] {
 pub fn fix_for(f: &Finding) -> Option<Cow<'_, str>> {
     if !matches!(
         f.status,
-        FindingStatus::Fail | FindingStatus::Warn | FindingStatus::Review | FindingStatus::CannotVerify
+        FindingStatus::Fail
+            | FindingStatus::Warn
+            | FindingStatus::Review
+            | FindingStatus::CannotVerify
     ) {
         return None;
     }
@@ -297,7 +302,10 @@ mod tests {
             end: third_chars + 5,
         };
         assert_eq!(location(&e3, Some(text)), "paragraph 3");
-        assert_eq!(location(&e, None), format!("characters {}–{}", start, start + 3));
+        assert_eq!(
+            location(&e, None),
+            format!("characters {}–{}", start, start + 3)
+        );
         // Offsets past the end fall back instead of panicking.
         let far = Evidence {
             quote: String::new(),

@@ -73,7 +73,10 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     };
     let _ = writeln!(out, "Financial year: {fy}");
     let approval = if a.approval.present {
-        let mut s = format!("yes, by {}", a.approval.body.as_deref().unwrap_or("the board"));
+        let mut s = format!(
+            "yes, by {}",
+            a.approval.body.as_deref().unwrap_or("the board")
+        );
         if let Some(d) = a.approval.date {
             let _ = write!(s, " on {d}");
         }
@@ -102,7 +105,10 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     };
     let _ = writeln!(out, "Signed by:      {signature}");
     if a.no_steps_declared {
-        let _ = writeln!(out, "Declares that no steps were taken (lawful under s.54(4)(b)).");
+        let _ = writeln!(
+            out,
+            "Declares that no steps were taken (lawful under s.54(4)(b))."
+        );
     }
     for note in &a.notes {
         let _ = writeln!(out, "Note:           {note}");
@@ -177,7 +183,12 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
 
 fn render_finding(out: &mut String, f: &Finding, p: &Painter, opts: &RenderOptions<'_>) {
     let tag = format!("{:<13}", status_label(f.status));
-    let _ = writeln!(out, "  {} {}", p.paint(status_style(f.status), &tag), f.rule);
+    let _ = writeln!(
+        out,
+        "  {} {}",
+        p.paint(status_style(f.status), &tag),
+        f.rule
+    );
     let indent = " ".repeat(16);
     for line in wrap(&f.message, 84) {
         let _ = writeln!(out, "{indent}{line}");
@@ -239,10 +250,15 @@ mod tests {
     fn verdict_comes_first_and_sections_in_order() {
         let a = sample();
         let out = render(&a, &RenderOptions::default());
-        assert!(out.starts_with("Verdict: Falls short of section 54\n"), "{out}");
+        assert!(
+            out.starts_with("Verdict: Falls short of section 54\n"),
+            "{out}"
+        );
         let law = out.find("The law: section 54").unwrap_or(usize::MAX);
         let guid = out.find("Guidance: recommended").unwrap_or(usize::MAX);
-        let prop = out.find("Proposals: proposed, not law").unwrap_or(usize::MAX);
+        let prop = out
+            .find("Proposals: proposed, not law")
+            .unwrap_or(usize::MAX);
         assert!(law < guid && guid < prop, "{out}");
         assert!(out.contains("covers 2 of 6 recommended areas"));
         assert!(out.contains("FAIL"));

@@ -216,19 +216,129 @@ const CONNECTORS: &[&str] = &[
 
 /// Capitalised words that start sentences or headings rather than names.
 const NOT_NAME_WORDS: &[&str] = &[
-    "the", "this", "these", "that", "those", "our", "we", "in", "at", "on", "for", "by", "as",
-    "of", "all", "each", "both", "its", "their", "during", "since", "following", "including",
-    "include", "includes", "through", "under", "from", "with", "within", "to", "and", "where",
-    "when", "while", "although", "signed", "approved", "director", "directors", "board", "chief",
-    "executive", "officer", "chairman", "chair", "ceo", "cfo", "managing", "statement",
-    "slavery", "modern", "human", "trafficking", "act", "section", "subsidiary", "subsidiaries",
-    "parent", "name", "date", "signature", "dear", "note", "registered", "number", "office",
-    "address", "contact", "about", "introduction", "behalf", "annual", "report", "policy",
-    "policies", "a", "an", "is", "are", "was", "it", "he", "she", "they", "if", "or", "not",
-    "also", "other", "such", "any", "every", "member", "members", "entity", "entities", "company",
-    "companies", "group", "us", "summary", "then", "here", "there", "what", "who", "how", "why",
-    "yes", "no", "signatory", "position", "title", "secretary", "partner", "partners",
-    "designated", "finance", "financial", "year", "ended", "ending",
+    "the",
+    "this",
+    "these",
+    "that",
+    "those",
+    "our",
+    "we",
+    "in",
+    "at",
+    "on",
+    "for",
+    "by",
+    "as",
+    "of",
+    "all",
+    "each",
+    "both",
+    "its",
+    "their",
+    "during",
+    "since",
+    "following",
+    "including",
+    "include",
+    "includes",
+    "through",
+    "under",
+    "from",
+    "with",
+    "within",
+    "to",
+    "and",
+    "where",
+    "when",
+    "while",
+    "although",
+    "signed",
+    "approved",
+    "director",
+    "directors",
+    "board",
+    "chief",
+    "executive",
+    "officer",
+    "chairman",
+    "chair",
+    "ceo",
+    "cfo",
+    "managing",
+    "statement",
+    "slavery",
+    "modern",
+    "human",
+    "trafficking",
+    "act",
+    "section",
+    "subsidiary",
+    "subsidiaries",
+    "parent",
+    "name",
+    "date",
+    "signature",
+    "dear",
+    "note",
+    "registered",
+    "number",
+    "office",
+    "address",
+    "contact",
+    "about",
+    "introduction",
+    "behalf",
+    "annual",
+    "report",
+    "policy",
+    "policies",
+    "a",
+    "an",
+    "is",
+    "are",
+    "was",
+    "it",
+    "he",
+    "she",
+    "they",
+    "if",
+    "or",
+    "not",
+    "also",
+    "other",
+    "such",
+    "any",
+    "every",
+    "member",
+    "members",
+    "entity",
+    "entities",
+    "company",
+    "companies",
+    "group",
+    "us",
+    "summary",
+    "then",
+    "here",
+    "there",
+    "what",
+    "who",
+    "how",
+    "why",
+    "yes",
+    "no",
+    "signatory",
+    "position",
+    "title",
+    "secretary",
+    "partner",
+    "partners",
+    "designated",
+    "finance",
+    "financial",
+    "year",
+    "ended",
+    "ending",
 ];
 
 /// The canonical name tokens of a text: raw words, spelled-out initials
@@ -260,7 +370,10 @@ fn name_tokens(text: &str) -> Vec<Tok> {
         for (phrase, canon) in PHRASES {
             let n = phrase.len();
             if i + n <= joined.len()
-                && phrase.iter().zip(&joined[i..i + n]).all(|(p, t)| t.norm == *p)
+                && phrase
+                    .iter()
+                    .zip(&joined[i..i + n])
+                    .all(|(p, t)| t.norm == *p)
                 && joined[i + 1..i + n].iter().all(|t| t.sep != Sep::Other)
             {
                 out.push(Tok {
@@ -335,18 +448,19 @@ fn find_entities(text: &str, toks: &[Tok]) -> (Vec<String>, Vec<(usize, usize)>)
     let mut names = Vec::new();
     let mut spans = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |s: usize, e: usize, names: &mut Vec<String>, spans: &mut Vec<(usize, usize)>| {
-        if names.len() >= MAX_ENTITIES {
-            return;
-        }
-        let surface = tidy_surface(&text[s..e]);
-        let key = normalise_name(&surface);
-        if key.is_empty() || !seen.insert(key) {
-            return;
-        }
-        names.push(surface);
-        spans.push((s, e));
-    };
+    let mut push =
+        |s: usize, e: usize, names: &mut Vec<String>, spans: &mut Vec<(usize, usize)>| {
+            if names.len() >= MAX_ENTITIES {
+                return;
+            }
+            let surface = tidy_surface(&text[s..e]);
+            let key = normalise_name(&surface);
+            if key.is_empty() || !seen.insert(key) {
+                return;
+            }
+            names.push(surface);
+            spans.push((s, e));
+        };
     for k in 0..toks.len() {
         if names.len() >= MAX_ENTITIES {
             break;
@@ -503,10 +617,9 @@ fn group_cue(text: &str, toks: &[Tok], entity_spans: &[(usize, usize)]) -> Optio
             let before = text
                 .get(floor_boundary(text, m.start().saturating_sub(30))..m.start())
                 .unwrap_or(before);
-            if NEGATED
-                .as_ref()
-                .is_some_and(|n| n.is_match(s) || n.is_match(before.rsplit(['.', ',']).next().unwrap_or("")))
-            {
+            if NEGATED.as_ref().is_some_and(|n| {
+                n.is_match(s) || n.is_match(before.rsplit(['.', ',']).next().unwrap_or(""))
+            }) {
                 continue;
             }
             return Some((m.start(), m.end()));
@@ -551,7 +664,8 @@ fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut i = 0;
     std::iter::from_fn(move || {
         while i < bytes.len() {
-            let end_here = (bytes[i] == b'.' && bytes.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
+            let end_here = (bytes[i] == b'.'
+                && bytes.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
                 && !ends_with_abbrev(&text[start..i]))
                 || (bytes[i] == b'\n' && bytes.get(i + 1) == Some(&b'\n'))
                 || i - start > 1200;
@@ -572,11 +686,33 @@ fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 }
 
 fn ends_with_abbrev(s: &str) -> bool {
-    let last = s.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let last = s
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
     matches!(
         last.to_ascii_lowercase().as_str(),
-        "ltd" | "inc" | "co" | "corp" | "no" | "plc" | "s" | "a" | "b" | "v" | "n" | "e" | "i"
-            | "r" | "l" | "p" | "st" | "mr" | "mrs" | "ms" | "dr"
+        "ltd"
+            | "inc"
+            | "co"
+            | "corp"
+            | "no"
+            | "plc"
+            | "s"
+            | "a"
+            | "b"
+            | "v"
+            | "n"
+            | "e"
+            | "i"
+            | "r"
+            | "l"
+            | "p"
+            | "st"
+            | "mr"
+            | "mrs"
+            | "ms"
+            | "dr"
     )
 }
 
@@ -641,24 +777,44 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
     let text = doc.text.as_str();
     let mut trie = Trie::new();
     for (i, m) in members.iter().enumerate() {
-        let full = member_tokens(&m.name);
-        if full.is_empty() {
-            continue;
-        }
-        let mut core_len = full.len();
-        while core_len > 0 && is_legal_form(&full[core_len - 1]) {
-            core_len -= 1;
-        }
-        let core = &full[..core_len];
-        if core_len == full.len() {
-            // No legal form: the name must stand alone.
-            if !too_generic(core) {
-                trie.insert(core, Pattern { member: i, bare: true });
+        for alias in member_names(&m.name) {
+            let full = member_tokens(alias);
+            if full.is_empty() {
+                continue;
             }
-        } else {
-            trie.insert(&full, Pattern { member: i, bare: false });
-            if !core.is_empty() && !too_generic(core) {
-                trie.insert(core, Pattern { member: i, bare: true });
+            let mut core_len = full.len();
+            while core_len > 0 && is_legal_form(&full[core_len - 1]) {
+                core_len -= 1;
+            }
+            let core = &full[..core_len];
+            if core_len == full.len() {
+                // No legal form: the name must stand alone.
+                if !too_generic(core) {
+                    trie.insert(
+                        core,
+                        Pattern {
+                            member: i,
+                            bare: true,
+                        },
+                    );
+                }
+            } else {
+                trie.insert(
+                    &full,
+                    Pattern {
+                        member: i,
+                        bare: false,
+                    },
+                );
+                if !core.is_empty() && !too_generic(core) {
+                    trie.insert(
+                        core,
+                        Pattern {
+                            member: i,
+                            bare: true,
+                        },
+                    );
+                }
             }
         }
     }
@@ -713,6 +869,26 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
             evidence,
         })
         .collect()
+}
+
+/// The names a member goes by: "Pixel and Pine Restaurants Ltd t/a Pixel &
+/// Pine" (or "trading as") gives the legal name and each trading name
+/// (several separated by `;`).
+pub fn member_names(name: &str) -> Vec<&str> {
+    static TA: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        RegexBuilder::new(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*")
+            .case_insensitive(true)
+            .build()
+            .ok()
+    });
+    match TA.as_ref() {
+        Some(re) => re
+            .split(name)
+            .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '(' || c == ')'))
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => vec![name],
+    }
 }
 
 /// A company number compared without case or leading zeros.
@@ -804,7 +980,12 @@ pub fn findings(a: &GroupAnalysis, approval: &Approval, members_given: bool) -> 
             }
         } else {
             const SHOWN: usize = 10;
-            let mut list = missing.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+            let mut list = missing
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
             if missing.len() > SHOWN {
                 list.push_str(&format!(" and {} more", missing.len() - SHOWN));
             }

@@ -2,6 +2,11 @@
 //! `name[,company_number]` (any order, case-insensitive, other columns
 //! ignored).
 //!
+//! Trading names: a `trading_name` (or `trading_names`, several separated by
+//! `;`) column, or "X Ltd t/a Y" / "X Ltd trading as Y" in the name cell. A
+//! column's trading names are kept in the member's name as "X Ltd t/a Y", so
+//! the report shows which names were looked for.
+//!
 //! Decisions: an empty file, a missing `name` column or blank names are
 //! errors (blank names listed by line number, so the user can fix them all
 //! at once); a name repeated (after the matcher's normalisation, e.g.
@@ -31,7 +36,11 @@ pub enum MembersError {
     #[error("members file{at}: blank name on line{} {}", if lines.len() == 1 { "" } else { "s" }, join_lines(lines))]
     BlankNames { at: String, lines: Vec<u64> },
     #[error("members file{at}: line {line}: {reason}")]
-    Csv { at: String, line: u64, reason: String },
+    Csv {
+        at: String,
+        line: u64,
+        reason: String,
+    },
     #[error("members file{at} has more than {MAX_MEMBERS} members")]
     TooMany { at: String },
 }
@@ -69,9 +78,7 @@ pub fn read_members_file(path: &Path) -> Result<MembersList, MembersError> {
         .read_to_end(&mut bytes)
         .map_err(|e| io(e.to_string()))?;
     if bytes.len() as u64 > MAX_MEMBERS_FILE_BYTES {
-        return Err(io(format!(
-            "over the {MAX_MEMBERS_FILE_BYTES}-byte limit"
-        )));
+        return Err(io(format!("over the {MAX_MEMBERS_FILE_BYTES}-byte limit")));
     }
     parse_members_csv(&bytes, &format!(" '{}'", path.display()))
 }
@@ -97,15 +104,24 @@ pub fn parse_members_csv(bytes: &[u8], at: &str) -> Result<MembersList, MembersE
         })?
         .clone();
     let col = |want: &str| {
-        header
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(want))
+        header.iter().position(|h| {
+            h.trim_start_matches('\u{feff}')
+                .trim()
+                .eq_ignore_ascii_case(want)
+        })
     };
     let Some(name_col) = col("name") else {
-        let shown: String = header.iter().collect::<Vec<_>>().join(",").chars().take(120).collect();
+        let shown: String = header
+            .iter()
+            .collect::<Vec<_>>()
+            .join(",")
+            .chars()
+            .take(120)
+            .collect();
         return Err(MembersError::NoNameColumn { at, header: shown });
     };
     let number_col = col("company_number");
+    let trading_col = col("trading_name").or_else(|| col("trading_names"));
 
     let mut members = Vec::new();
     let mut warnings = Vec::new();
@@ -121,7 +137,7 @@ pub fn parse_members_csv(bytes: &[u8], at: &str) -> Result<MembersList, MembersE
         if rec.iter().all(|f| f.is_empty()) {
             continue; // a trailing empty row is not a member
         }
-        let name = rec.get(name_col).unwrap_or("").to_string();
+        let mut name = rec.get(name_col).unwrap_or("").to_string();
         if name.is_empty() {
             blank.push(line);
             continue;
@@ -138,6 +154,12 @@ pub fn parse_members_csv(bytes: &[u8], at: &str) -> Result<MembersList, MembersE
             continue;
         }
         seen.insert(key, line);
+        if let Some(trading) = trading_col
+            .and_then(|c| rec.get(c))
+            .filter(|s| !s.is_empty())
+        {
+            name = format!("{name} t/a {trading}");
+        }
         if members.len() >= MAX_MEMBERS {
             return Err(MembersError::TooMany { at });
         }
@@ -176,9 +198,18 @@ mod tests {
 
     #[test]
     fn errors_are_clear() {
-        assert!(matches!(parse_members_csv(b"", ""), Err(MembersError::Empty { .. })));
-        assert!(matches!(parse_members_csv(b"  \n", ""), Err(MembersError::Empty { .. })));
-        assert!(matches!(parse_members_csv(b"name\n", ""), Err(MembersError::Empty { .. })));
+        assert!(matches!(
+            parse_members_csv(b"", ""),
+            Err(MembersError::Empty { .. })
+        ));
+        assert!(matches!(
+            parse_members_csv(b"  \n", ""),
+            Err(MembersError::Empty { .. })
+        ));
+        assert!(matches!(
+            parse_members_csv(b"name\n", ""),
+            Err(MembersError::Empty { .. })
+        ));
         let e = parse_members_csv(b"company,number\nA,1\n", " 'm.csv'").unwrap_err();
         assert!(matches!(e, MembersError::NoNameColumn { .. }));
         assert!(e.to_string().contains("'m.csv'"), "{e}");
@@ -193,6 +224,17 @@ mod tests {
         assert_eq!(l.members.len(), 2);
         assert_eq!(l.warnings.len(), 1);
         assert!(l.warnings[0].contains("line 3"), "{:?}", l.warnings);
+    }
+
+    #[test]
+    fn trading_name_column_joins_the_name() {
+        let l = parse_members_csv(
+            b"name,trading_name\nQB Leisure Ltd,Quayside Bowl\nAcme Ltd,\n",
+            "",
+        )
+        .expect("ok");
+        assert_eq!(l.members[0].name, "QB Leisure Ltd t/a Quayside Bowl");
+        assert_eq!(l.members[1].name, "Acme Ltd");
     }
 
     #[test]

@@ -52,8 +52,14 @@ fn normalise_folds_the_usual_variants() {
         assert_eq!(normalise_name(a), normalise_name(b), "{a} vs {b}");
     }
     assert_eq!(normalise_name("The Acme & Co. Limited"), "acme and co ltd");
-    assert_ne!(normalise_name("Acme Foods Ltd"), normalise_name("Acme Food Ltd"));
-    assert_ne!(normalise_name("Bank of Northshire"), normalise_name("Northshire Bank"));
+    assert_ne!(
+        normalise_name("Acme Foods Ltd"),
+        normalise_name("Acme Food Ltd")
+    );
+    assert_ne!(
+        normalise_name("Bank of Northshire"),
+        normalise_name("Northshire Bank")
+    );
 }
 
 #[test]
@@ -96,7 +102,10 @@ fn look_alikes_do_not_match() {
         vec![false; 5]
     );
     // And the bank the other way round.
-    assert_eq!(named("We are Bank of Westmoor Ltd.", &["Westmoor Bank Ltd"]), vec![false]);
+    assert_eq!(
+        named("We are Bank of Westmoor Ltd.", &["Westmoor Bank Ltd"]),
+        vec![false]
+    );
 }
 
 #[test]
@@ -104,12 +113,27 @@ fn trading_names_without_the_legal_form() {
     // Written without "Ltd", standing alone: named.
     let text = "Harbourlight Cinemas operates 40 venues. Our brand Pixel & Pine serves food.";
     assert_eq!(
-        named(text, &["Harbourlight Cinemas Limited", "Pixel and Pine Ltd"]),
+        named(
+            text,
+            &["Harbourlight Cinemas Limited", "Pixel and Pine Ltd"]
+        ),
         vec![true, true]
     );
     // Lower case words are not a name; another legal form is another company.
-    assert_eq!(named("we sell harbourlight cinemas tickets", &["Harbourlight Cinemas Ltd"]), vec![false]);
-    assert_eq!(named("Harbourlight Cinemas LLP is our partner.", &["Harbourlight Cinemas Ltd"]), vec![false]);
+    assert_eq!(
+        named(
+            "we sell harbourlight cinemas tickets",
+            &["Harbourlight Cinemas Ltd"]
+        ),
+        vec![false]
+    );
+    assert_eq!(
+        named(
+            "Harbourlight Cinemas LLP is our partner.",
+            &["Harbourlight Cinemas Ltd"]
+        ),
+        vec![false]
+    );
 }
 
 #[test]
@@ -119,7 +143,12 @@ fn public_sector_members_without_legal_forms() {
     assert_eq!(
         named(
             text,
-            &["Eastmere Borough Council", "Eastmere Homes Limited", "Eastmere Leisure Trust", "Eastmere Borough Council Pension Fund"]
+            &[
+                "Eastmere Borough Council",
+                "Eastmere Homes Limited",
+                "Eastmere Leisure Trust",
+                "Eastmere Borough Council Pension Fund"
+            ]
         ),
         vec![true, true, true, false]
     );
@@ -245,9 +274,11 @@ fn findings_follow_rules_md() {
     assert!(f.iter().all(|x| x.status == FindingStatus::NotApplicable));
 
     let adopted = analyse(
-        &doc("This statement is made on behalf of Fernvale plc and its subsidiaries, \
+        &doc(
+            "This statement is made on behalf of Fernvale plc and its subsidiaries, \
               Fernvale Retail Ltd and Fernvale Farms Ltd, and was approved by the boards of \
-              each of those companies."),
+              each of those companies.",
+        ),
         &[],
     );
     let f = findings(&adopted, &approval, false);
@@ -259,7 +290,45 @@ fn findings_follow_rules_md() {
 
 #[test]
 fn never_panics_on_odd_text() {
-    for t in ["", "Ltd", "& & &", "(the Company)", "ÉÉ Ltd. Inc. plc", "’s's", "A.B.C.D.E.F. Ltd", "\n\n\n", "Ltd Ltd Ltd"] {
+    for t in [
+        "",
+        "Ltd",
+        "& & &",
+        "(the Company)",
+        "ÉÉ Ltd. Inc. plc",
+        "’s's",
+        "A.B.C.D.E.F. Ltd",
+        "\n\n\n",
+        "Ltd Ltd Ltd",
+    ] {
         let _ = detect(&doc(t), &[member("A"), member("Ltd"), member("’")]);
     }
+}
+
+#[test]
+fn trading_names_given_by_the_user() {
+    assert_eq!(
+        member_names("Pixel and Pine Restaurants Ltd t/a Pixel & Pine; P&P Grill"),
+        vec![
+            "Pixel and Pine Restaurants Ltd",
+            "Pixel & Pine",
+            "P&P Grill"
+        ]
+    );
+    assert_eq!(
+        member_names("QB Leisure Ltd (trading as Quayside Bowl)"),
+        vec!["QB Leisure Ltd", "Quayside Bowl"]
+    );
+    let text = "Our businesses trade as Pixel & Pine and Quayside Bowl.";
+    assert_eq!(
+        named(
+            text,
+            &[
+                "Pixel and Pine Restaurants Ltd t/a Pixel & Pine",
+                "QB Leisure Ltd T/A Quayside Bowl",
+                "QB Leisure Ltd"
+            ]
+        ),
+        vec![true, true, false]
+    );
 }
