@@ -268,7 +268,7 @@ fn broken_and_encrypted_pdfs_exit_2() {
     let out = s54(&[&fixture("check/broken.pdf")], None);
     assert_unreadable(&out, "cannot read '");
     let out = s54(&[&fixture("check/encrypted.pdf")], None);
-    assert_unreadable(&out, "cannot read '");
+    assert_unreadable(&out, "PDF is encrypted with a password");
 }
 
 #[test]
