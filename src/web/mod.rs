@@ -10,7 +10,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod check;
+pub mod diff;
 pub mod errors;
 pub mod page;
 pub mod security;

@@ -434,3 +434,87 @@ async fn upload_over_a_real_socket() {
     assert_eq!(j["source"]["name"], "draft.txt");
     server.abort();
 }
+
+#[tokio::test]
+async fn demo_sites_serve_their_pages_and_the_csv_points_at_them() {
+    let demo = s54::demo::DemoSites::start().await.unwrap();
+    assert_eq!(demo.sites.len(), s54::demo::SITES.len());
+    let client = reqwest::Client::new();
+    let fetch = |url: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(&url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            (status, ct, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let site = |slug: &str| {
+        demo.sites
+            .iter()
+            .find(|s| s.spec.slug == slug)
+            .unwrap()
+            .url()
+    };
+    // Every site has a homepage and robots.txt.
+    for s in &demo.sites {
+        let (status, _, body) = fetch(format!("{}/", s.url())).await;
+        assert_eq!(status, 200);
+        assert!(String::from_utf8_lossy(&body).contains(&s.spec.name.replace('&', "&amp;")));
+        assert_eq!(fetch(format!("{}/robots.txt", s.url())).await.0, 200);
+    }
+    // The PDF-only statement is a real PDF, linked from the homepage.
+    let (_, _, home) = fetch(format!("{}/", site("northgate"))).await;
+    assert!(String::from_utf8_lossy(&home).contains(".pdf"));
+    let (status, ct, pdf) = fetch(format!(
+        "{}/files/northgate-modern-slavery-statement-2026.pdf",
+        site("northgate")
+    ))
+    .await;
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Subsidiaries link to the parent's statement on the parent's host.
+    let (_, _, sub) = fetch(format!("{}/", site("kestrel-aviation"))).await;
+    assert!(String::from_utf8_lossy(&sub).contains(&format!(
+        "{}/responsibility/modern-slavery-statement",
+        site("kestrel-group")
+    )));
+    // The missing organisation has no statement page.
+    assert_eq!(
+        fetch(format!("{}/modern-slavery-statement", site("bramblewood")))
+            .await
+            .0,
+        404
+    );
+    // The CSV: native header, one row per site, real ports, parents by name.
+    let csv_text = demo.organisations_csv();
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "name",
+            "website",
+            "org_type",
+            "sector",
+            "turnover_gbp",
+            "budget_gbp",
+            "company_number",
+            "financial_year_end",
+            "parent"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), demo.sites.len());
+    let homes = rows
+        .iter()
+        .find(|r| &r[0] == "Eastmere Homes Limited")
+        .unwrap();
+    assert_eq!(&homes[8], "Eastmere Borough Council");
+    assert_eq!(&homes[1], site("eastmere-homes"));
+}
