@@ -134,7 +134,10 @@ fn main() -> anyhow::Result<()> {
     print!("{}", String::from_utf8_lossy(&out.stdout));
     let rss_kb: u64 = stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
     if !out.status.success() {

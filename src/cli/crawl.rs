@@ -115,7 +115,9 @@ mod tests {
         };
         s.errors.insert("timeout".into(), 2);
         let r = render(&s);
-        assert!(r.starts_with("crawl round 2: 3 sites, 9 pages fetched, 2 statements found, 1 new versions"));
+        assert!(r.starts_with(
+            "crawl round 2: 3 sites, 9 pages fetched, 2 statements found, 1 new versions"
+        ));
         assert!(r.contains("errors: timeout 2"));
         assert!(r.contains("round complete"));
     }

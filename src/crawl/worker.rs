@@ -17,7 +17,7 @@ use crate::domain::SourceKind;
 use crate::rules::Rulebook;
 use crate::score::{self, CheckOptions};
 use crate::store::{
-    Backoff, BackendKind, HomepageLink, NewFetch, NewJob, NewVersion, Organisation, Recorded,
+    BackendKind, Backoff, HomepageLink, NewFetch, NewJob, NewVersion, Organisation, Recorded,
     Store, StoreError,
 };
 use serde::Serialize;
@@ -158,7 +158,11 @@ impl Crawl {
             robots: Arc::new(Robots::new()),
             polite: Arc::new(polite),
             round,
-            worker_prefix: format!("{}-{}", std::process::id(), chrono::Utc::now().timestamp_millis()),
+            worker_prefix: format!(
+                "{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_millis()
+            ),
         };
         Ok((crawl, (counts.pending + counts.running).max(0) as u64))
     }
@@ -238,14 +242,17 @@ impl Crawl {
                 continue;
             };
             let heartbeat = {
-                let (store, me, lease, id) = (self.store.clone(), me.clone(), self.cfg.lease, job.id);
+                let (store, me, lease, id) =
+                    (self.store.clone(), me.clone(), self.cfg.lease, job.id);
                 tokio::spawn(async move {
                     loop {
                         tokio::time::sleep(lease / 3).await;
                         match store.extend_lease(id, &me, lease).await {
                             Ok(true) => {}
                             Ok(false) => break,
-                            Err(e) => tracing::warn!(job.id = id, error = %e, "cannot extend lease"),
+                            Err(e) => {
+                                tracing::warn!(job.id = id, error = %e, "cannot extend lease")
+                            }
                         }
                     }
                 })
@@ -270,7 +277,12 @@ impl Crawl {
                     } else {
                         s.retry_later += 1;
                     }
-                    tracing::warn!(org.id = org_id, error.kind = kind, reason, "site will be retried");
+                    tracing::warn!(
+                        org.id = org_id,
+                        error.kind = kind,
+                        reason,
+                        "site will be retried"
+                    );
                     format!("org {org_id}: retry later ({kind})")
                 }
                 Err(SiteError::Store(e)) => return Err(e.into()),
@@ -344,11 +356,17 @@ impl Crawl {
             {
                 Recorded::New(_) => new += 1,
                 Recorded::Unchanged(_) => {
-                    summary.lock().unwrap_or_else(|p| p.into_inner()).unchanged_versions += 1
+                    summary
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .unchanged_versions += 1
                 }
             }
         }
-        summary.lock().unwrap_or_else(|p| p.into_inner()).new_versions += new;
+        summary
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .new_versions += new;
         tracing::info!(
             org.id = org_id,
             site = %home,

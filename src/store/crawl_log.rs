@@ -220,7 +220,11 @@ impl Store {
 
     /// Ends a request to `host` early: the next may start at `next_allowed_at`
     /// (the slot was reserved for the longest a request may take).
-    pub async fn release_host_slot(&self, host: &str, next_allowed_at: DateTime<Utc>) -> Result<()> {
+    pub async fn release_host_slot(
+        &self,
+        host: &str,
+        next_allowed_at: DateTime<Utc>,
+    ) -> Result<()> {
         let host = host.to_ascii_lowercase();
         on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;

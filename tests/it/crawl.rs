@@ -855,29 +855,48 @@ async fn versions(db: &str, org: i64) -> Vec<VersionSummary> {
 #[tokio::test(flavor = "multi_thread")]
 async fn crawl_stores_statements_with_their_history() {
     let footer = TestSite::start(vec![
-        ("/", home("<a href='/modern-slavery'>Modern Slavery Statement</a>")),
-        ("/modern-slavery", Route::Html(statement_html("Footer Ltd", 2024, ""))),
+        (
+            "/",
+            home("<a href='/modern-slavery'>Modern Slavery Statement</a>"),
+        ),
+        (
+            "/modern-slavery",
+            Route::Html(statement_html("Footer Ltd", 2024, "")),
+        ),
     ])
     .await;
     let pdf = TestSite::start(vec![
         ("/", home("<a href='/policies'>Policies</a>")),
         (
             "/policies",
-            page("Policies", "<a href='/msa.pdf'>Modern slavery statement</a>"),
+            page(
+                "Policies",
+                "<a href='/msa.pdf'>Modern slavery statement</a>",
+            ),
         ),
-        ("/msa.pdf", Route::Body("application/pdf", STATEMENT_PDF.to_vec())),
+        (
+            "/msa.pdf",
+            Route::Body("application/pdf", STATEMENT_PDF.to_vec()),
+        ),
     ])
     .await;
     let hidden = TestSite::start(vec![
         ("/", home("<a href='/contact'>Contact</a>")),
-        ("/modern-slavery-statement", Route::Html(statement_html("Hidden Ltd", 2024, ""))),
+        (
+            "/modern-slavery-statement",
+            Route::Html(statement_html("Hidden Ltd", 2024, "")),
+        ),
     ])
     .await;
     hidden.set(
         "/sitemap.xml",
         Route::Body(
             "application/xml",
-            format!("<urlset><url><loc>{}</loc></url></urlset>", hidden.url("/modern-slavery-statement")).into_bytes(),
+            format!(
+                "<urlset><url><loc>{}</loc></url></urlset>",
+                hidden.url("/modern-slavery-statement")
+            )
+            .into_bytes(),
         ),
     );
     let none = TestSite::start(vec![("/", home("<a href='/about'>About us</a>"))]).await;
@@ -887,7 +906,10 @@ async fn crawl_stores_statements_with_their_history() {
     ])
     .await;
     let closed = TestSite::start(vec![
-        ("/robots.txt", Route::Body("text/plain", b"User-agent: *\nDisallow: /\n".to_vec())),
+        (
+            "/robots.txt",
+            Route::Body("text/plain", b"User-agent: *\nDisallow: /\n".to_vec()),
+        ),
         ("/", home("<a href='/msa'>Modern slavery statement</a>")),
     ])
     .await;
@@ -897,7 +919,10 @@ async fn crawl_stores_statements_with_their_history() {
         for s in [&footer, &pdf, &hidden, &none, &small, &closed] {
             s.state.hits.lock().unwrap().clear();
         }
-        footer.set("/modern-slavery", Route::Html(statement_html("Footer Ltd", 2024, "")));
+        footer.set(
+            "/modern-slavery",
+            Route::Html(statement_html("Footer Ltd", 2024, "")),
+        );
         let store = Store::open(&db).await.unwrap();
         let o_footer = add_org(&store, "Footer Ltd", &footer.url("/"), 50_000_000).await;
         let o_pdf = add_org(&store, "Pdf plc", &pdf.url("/"), 40_000_000).await;
@@ -917,12 +942,18 @@ async fn crawl_stores_statements_with_their_history() {
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].homepage.linked, Some(true));
         assert_eq!(v[0].homepage.region.as_deref(), Some("footer"));
-        assert_eq!(v[0].homepage.anchor_text.as_deref(), Some("Modern Slavery Statement"));
+        assert_eq!(
+            v[0].homepage.anchor_text.as_deref(),
+            Some("Modern Slavery Statement")
+        );
         assert!(v[0].fetch_id.is_some());
         let v = versions(&db, o_pdf).await;
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].homepage.linked, Some(true));
-        assert_eq!(v[0].homepage.via_page.as_deref(), Some(pdf.url("/policies").as_str()));
+        assert_eq!(
+            v[0].homepage.via_page.as_deref(),
+            Some(pdf.url("/policies").as_str())
+        );
         let v = versions(&db, o_hidden).await;
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].homepage.linked, Some(false));
@@ -938,7 +969,11 @@ async fn crawl_stores_statements_with_their_history() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         footer.set(
             "/modern-slavery",
-            Route::Html(statement_html("Footer Ltd", 2025, "We also joined an industry initiative.")),
+            Route::Html(statement_html(
+                "Footer Ltd",
+                2025,
+                "We also joined an industry initiative.",
+            )),
         );
         let s2 = crawl_once(&db, test_config(3, 5)).await;
         assert_eq!(s2.round, s1.round + 1);
@@ -950,7 +985,10 @@ async fn crawl_stores_statements_with_their_history() {
         assert_ne!(v[0].document_sha256, v[1].document_sha256);
         let p = versions(&db, o_pdf).await;
         assert_eq!(p.len(), 1);
-        assert!(p[0].last_seen > p[0].first_seen, "unchanged: last_seen moved");
+        assert!(
+            p[0].last_seen > p[0].first_seen,
+            "unchanged: last_seen moved"
+        );
 
         // Named organisations are crawled whatever their scope.
         let mut cfg = test_config(1, 5);
@@ -1001,7 +1039,10 @@ async fn slow_sites(n: usize, tag: &str) -> Vec<TestSite> {
         let site = if i % 2 == 0 {
             TestSite::start(vec![
                 ("/robots.txt", slow(Route::Status(404))),
-                ("/", slow(home("<a href='/msa'>Modern slavery statement</a>"))),
+                (
+                    "/",
+                    slow(home("<a href='/msa'>Modern slavery statement</a>")),
+                ),
                 ("/msa", slow(Route::Html(statement_html(&org, 2024, "")))),
             ])
             .await
@@ -1052,7 +1093,11 @@ async fn registry(db: &str) -> Vec<(String, String, String)> {
     let store = Store::open(db).await.unwrap();
     let mut out = Vec::new();
     for t in store.crawl_targets(&[]).await.unwrap() {
-        let org = store.organisation(t.organisation_id).await.unwrap().unwrap();
+        let org = store
+            .organisation(t.organisation_id)
+            .await
+            .unwrap()
+            .unwrap();
         for v in store.versions_of(org.id).await.unwrap() {
             let path = url::Url::parse(&v.url).unwrap().path().to_string();
             out.push((org.name.clone(), path, v.document_sha256));
@@ -1097,16 +1142,18 @@ async fn killed_crawls_resume_without_loss_or_duplicates() {
     let t = Instant::now();
     let out = crawl_cmd(&calm, 2, 20).output().await.unwrap();
     eprintln!("uninterrupted crawl: {:?}", t.elapsed());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = registry(&calm).await;
     assert_eq!(expected.len(), 15, "{expected:?}");
 
-    let mut rng = Lcg(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64,
-    );
+    let mut rng = Lcg(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64);
     let started = Instant::now();
     let mut partial = Vec::new();
     for _ in 0..3 {
@@ -1119,10 +1166,17 @@ async fn killed_crawls_resume_without_loss_or_duplicates() {
     assert!(partial.iter().any(|n| *n < expected.len()), "{partial:?}");
     let out = crawl_cmd(&killed, 2, 20).output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("round complete"), "{stdout}");
     assert!(started.elapsed() < Duration::from_secs(40));
-    eprintln!("kill-and-resume: partial registries {partial:?}, total {:?}", started.elapsed());
+    eprintln!(
+        "kill-and-resume: partial registries {partial:?}, total {:?}",
+        started.elapsed()
+    );
     assert_eq!(registry(&killed).await, expected);
     assert_no_duplicate_fetches(&killed).await;
     assert_no_duplicate_fetches(&calm).await;
@@ -1141,13 +1195,20 @@ async fn two_processes_share_one_postgres_database_politely() {
             &doc,
             Route::Slow(
                 Duration::from_millis(20),
-                Box::new(Route::Html(statement_html(&format!("Shared Org {i}"), 2024, ""))),
+                Box::new(Route::Html(statement_html(
+                    &format!("Shared Org {i}"),
+                    2024,
+                    "",
+                ))),
             ),
         );
         sites.push(
             TestSite::start(vec![(
                 "/",
-                home(&format!("<a href='{}'>Modern slavery statement</a>", cdn.url(&doc))),
+                home(&format!(
+                    "<a href='{}'>Modern slavery statement</a>",
+                    cdn.url(&doc)
+                )),
             )])
             .await,
         );
