@@ -19,6 +19,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod crawl;
+pub mod demo;
 pub mod domain;
 pub mod eval;
 pub mod extract;

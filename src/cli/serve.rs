@@ -1,8 +1,24 @@
 //! `s54 serve`: the web dashboard and JSON API.
 
+use crate::rules::Rulebook;
+use crate::web::{self, AppState, WebConfig};
+use anyhow::Context;
 use std::process::ExitCode;
 
 pub fn run(db: &str, addr: &str) -> anyhow::Result<ExitCode> {
-    let _ = (db, addr);
-    anyhow::bail!("`s54 serve` is being built")
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let _ = db;
+        let rules = Rulebook::embedded().context("cannot load the built-in rules")?;
+        let state = AppState::new(rules, WebConfig::default());
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("no local address")?;
+        println!("s54 is serving on http://{local}/");
+        web::serve(listener, web::router(state))
+            .await
+            .context("the web server failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
 }

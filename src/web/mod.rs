@@ -1,1 +1,171 @@
-//! (being built: see the issues)
+//! The web face of s54: the public registry (dashboard, search, organisation
+//! and statement pages), the self-check, the JSON API and the exports.
+//!
+//! [`router`] assembles everything into one axum [`Router`], so tests drive it
+//! with `tower::ServiceExt::oneshot` and need no socket; [`serve`] runs it on
+//! a listener with graceful shutdown. One module per area; [`errors`] holds
+//! the one error type every handler returns, [`security`] the headers and the
+//! rate limit, [`view`] the view models templates print (askama escapes every
+//! value: nothing user-supplied is ever marked safe).
+
+pub mod api;
+pub mod assets;
+pub mod charts;
+pub mod check;
+pub mod diff;
+pub mod errors;
+pub mod page;
+pub mod security;
+pub mod view;
+
+use crate::extract::Limits;
+use crate::rules::Rulebook;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use security::{RateConfig, RateLimiter};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Settings of the web app.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Largest document the self-check accepts (the stated limit).
+    pub max_upload_bytes: usize,
+    /// Rate limit of the check endpoints, per client IP.
+    pub check_rate: RateConfig,
+    /// Checks run at once (extraction is CPU-bound).
+    pub check_concurrency: usize,
+    /// Time a request may take before it is answered with 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            max_upload_bytes: 20 * 1024 * 1024,
+            check_rate: RateConfig::default(),
+            check_concurrency: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+struct Inner {
+    rules: Arc<Rulebook>,
+    limits: Limits,
+    config: WebConfig,
+    limiter: RateLimiter,
+    check_slots: Semaphore,
+}
+
+/// Shared state of every handler (cheap to clone).
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(rules: Rulebook, config: WebConfig) -> AppState {
+        let limits = Limits {
+            max_input_bytes: config.max_upload_bytes,
+            ..Limits::default()
+        };
+        AppState(Arc::new(Inner {
+            rules: Arc::new(rules),
+            limits,
+            limiter: RateLimiter::new(config.check_rate),
+            check_slots: Semaphore::new(config.check_concurrency.max(1)),
+            config,
+        }))
+    }
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+    pub fn rules(&self) -> Arc<Rulebook> {
+        self.0.rules.clone()
+    }
+    pub fn limits(&self) -> &Limits {
+        &self.0.limits
+    }
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+    pub fn check_slots(&self) -> &Semaphore {
+        &self.0.check_slots
+    }
+}
+
+/// The whole web app. Tests call this and `oneshot` requests into it.
+pub fn router(state: AppState) -> Router {
+    // The check endpoints read the body themselves within the stated limit;
+    // axum's 2 MB default would cut uploads short with an unreadable error.
+    let body_limit = state.config().max_upload_bytes + 4 * 1024 * 1024;
+    let check_routes = Router::new()
+        .route("/check", get(check::form).post(check::submit_form))
+        .route("/api/check", post(check::submit_api))
+        .layer(DefaultBodyLimit::max(body_limit));
+    let mut app = Router::new()
+        .route("/healthz", get(assets::healthz))
+        .route("/assets/s54.css", get(assets::css))
+        .route("/assets/favicon.svg", get(assets::favicon))
+        .route("/api", get(api::docs))
+        .route("/api/openapi.json", get(api::openapi))
+        .merge(check_routes)
+        .fallback(errors::fallback)
+        .method_not_allowed_fallback(errors::method_not_allowed)
+        .with_state(state.clone())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.config().request_timeout,
+        ))
+        // Spans carry method, path and status only: never bodies (drafts are
+        // confidential) and never headers.
+        .layer(TraceLayer::new_for_http());
+    for layer in security::header_layers() {
+        app = app.layer(layer);
+    }
+    app
+}
+
+/// Serves `app` on `listener` until ctrl-c or SIGTERM, then finishes the
+/// requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No signal handler available: never resolve from this branch.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

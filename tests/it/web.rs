@@ -1,1 +1,520 @@
-//! Tests for this area (being built).
+//! The web app: every route through the router (`oneshot`, no socket), bad
+//! input (400/404/405/413/415/422/429, never 500), security headers, escaping;
+//! and over a real socket for uploads and streaming.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use s54::rules::Rulebook;
+use s54::web::security::RateConfig;
+use s54::web::{AppState, WebConfig, router};
+use tower::ServiceExt;
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+fn config() -> WebConfig {
+    WebConfig {
+        // Generous: only the rate-limit test wants a small bucket.
+        check_rate: RateConfig {
+            burst: 1000,
+            per_minute: 1000,
+        },
+        ..WebConfig::default()
+    }
+}
+
+fn state_with(cfg: WebConfig) -> AppState {
+    AppState::new(Rulebook::embedded().expect("embedded rules"), cfg)
+}
+
+pub async fn send_to(app: axum::Router, req: Request<Body>) -> Resp {
+    let resp = app.oneshot(req).await.expect("router is infallible");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024 * 1024)
+        .await
+        .expect("body");
+    Resp {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+async fn get(path: &str) -> Resp {
+    send_to(
+        router(state_with(config())),
+        Request::get(path).body(Body::empty()).unwrap(),
+    )
+    .await
+}
+
+/// A multipart body built by hand (the test does not trust the code under test
+/// to build it): `(name, filename, bytes)`.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "s54testboundaryX7c1";
+    let mut body = Vec::new();
+    for (name, filename, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn post(path: &str, ctype: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, ctype)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn assert_security_headers(r: &Resp) {
+    let csp = r
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(csp.contains("default-src 'none'"), "CSP missing: {csp:?}");
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(
+        r.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+        "nosniff"
+    );
+    assert_eq!(r.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert!(r.headers.get(header::REFERRER_POLICY).is_some());
+}
+
+const GOOD_TEXT: &str = "Modern slavery statement for the financial year ending 31 March 2025.\n\n\
+This statement was approved by the board of directors of Example Widgets Limited on 12 June 2025.\n\n\
+Signed: Jane Example, Director.";
+
+#[tokio::test]
+async fn healthz_assets_and_security_headers_on_every_response() {
+    let r = get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "ok");
+    assert_security_headers(&r);
+    let css = get("/assets/s54.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_security_headers(&css);
+    let missing = get("/no/such/page").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("Page not found"));
+    assert_security_headers(&missing);
+    let api_missing = get("/api/nothing-here").await;
+    assert_eq!(api_missing.status, StatusCode::NOT_FOUND);
+    let j: serde_json::Value = serde_json::from_str(&api_missing.body).unwrap();
+    assert_eq!(j["error"]["status"], 404);
+    let spec = get("/api/openapi.json").await;
+    let j: serde_json::Value = serde_json::from_str(&spec.body).unwrap();
+    assert_eq!(j["openapi"], "3.0.3");
+    for p in [
+        "/api/organisations",
+        "/api/check",
+        "/export.csv",
+        "/healthz",
+    ] {
+        assert!(j["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+    }
+    assert_eq!(get("/api").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn check_form_has_labels_for_every_field() {
+    let r = get("/check").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_security_headers(&r);
+    for id in [
+        "file",
+        "text",
+        "url",
+        "entity",
+        "fy_end",
+        "members",
+        "members_file",
+    ] {
+        assert!(
+            r.body.contains(&format!("<label for=\"{id}\"")),
+            "no label for {id}"
+        );
+        assert!(r.body.contains(&format!("id=\"{id}\"")), "no field {id}");
+    }
+    assert!(r.body.contains("enctype=\"multipart/form-data\""));
+    assert!(r.body.contains("Skip to main content"));
+}
+
+#[tokio::test]
+async fn check_pasted_text_gives_a_report_page_and_json() {
+    let app = router(state_with(config()));
+    let (ct, body) = multipart(&[
+        ("text", None, GOOD_TEXT.as_bytes()),
+        ("entity", None, b"company"),
+    ]);
+    let r = send_to(app.clone(), post("/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("Self-check report"));
+    assert!(r.body.contains("What to fix"));
+    assert_security_headers(&r);
+
+    let json = serde_json::json!({"text": GOOD_TEXT, "entity": "company"}).to_string();
+    let r = send_to(
+        app.clone(),
+        post("/api/check", "application/json", json.into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["schema"], "s54.check/1");
+    assert_eq!(j["source"]["kind"], "text");
+    assert!(
+        ["meets_minimum", "falls_short", "needs_review"].contains(&j["verdict"].as_str().unwrap())
+    );
+
+    let form = format!(
+        "text={}",
+        url::form_urlencoded::byte_serialize(GOOD_TEXT.as_bytes()).collect::<String>()
+    );
+    let r = send_to(
+        app,
+        post(
+            "/api/check",
+            "application/x-www-form-urlencoded",
+            form.into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn check_rejects_bad_input_with_clear_4xx() {
+    let app = router(state_with(config()));
+    // Nothing given: the form again with an error summary.
+    let (ct, body) = multipart(&[("file", Some(""), b""), ("text", None, b"  ")]);
+    let r = send_to(app.clone(), post("/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("There is a problem"));
+    assert!(r.body.contains("href=\"#file\""));
+    // Two sources at once.
+    let (ct, body) = multipart(&[
+        ("text", None, b"abc"),
+        ("url", None, b"https://example.org/"),
+    ]);
+    let r = send_to(app.clone(), post("/api/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(j["error"]["message"].as_str().unwrap().contains("only one"));
+    // Not a URL we fetch.
+    let (ct, body) = multipart(&[("url", None, b"file:///etc/passwd")]);
+    assert_eq!(
+        send_to(app.clone(), post("/api/check", &ct, body))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    // Bad entity and date.
+    let (ct, body) = multipart(&[
+        ("text", None, b"abc"),
+        ("entity", None, b"pirate"),
+        ("fy_end", None, b"31/13/2025"),
+    ]);
+    let r = send_to(app.clone(), post("/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("href=\"#entity\"") && r.body.contains("href=\"#fy_end\""));
+    // Wrong and missing content types.
+    let r = send_to(
+        app.clone(),
+        post("/api/check", "application/pdf", b"%PDF-1.4".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = send_to(
+        app.clone(),
+        Request::post("/check").body(Body::from("x")).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Malformed JSON and broken multipart.
+    let r = send_to(
+        app.clone(),
+        post("/api/check", "application/json", b"{\"text\": 3".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send_to(
+        app.clone(),
+        post(
+            "/api/check",
+            "multipart/form-data; boundary=zz",
+            b"--zz\r\ngarbage".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send_to(
+        app.clone(),
+        post("/api/check", "multipart/form-data", b"x".to_vec()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A binary that is no known format, and a corrupt PDF.
+    // A zip that is not a Word document.
+    let mut junk = b"PK\x03\x04".to_vec();
+    junk.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    let (ct, body) = multipart(&[("file", Some("x.bin"), &junk)]);
+    let r = send_to(app.clone(), post("/api/check", &ct, body)).await;
+    assert!(
+        r.status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+            || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{} {}",
+        r.status,
+        r.body
+    );
+    let (ct, body) = multipart(&[(
+        "file",
+        Some("draft.pdf"),
+        b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer <<>>\n%%EOF",
+    )]);
+    let r = send_to(app.clone(), post("/check", &ct, body)).await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.body);
+    assert!(r.body.contains("There is a problem"));
+    // GET on a POST-only route.
+    let r = send_to(app, Request::get("/api/check").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn check_upload_over_the_limit_is_413_with_a_readable_page() {
+    let app = router(state_with(WebConfig {
+        max_upload_bytes: 1024 * 1024,
+        ..config()
+    }));
+    let big = vec![b'a'; 1024 * 1024 + 10];
+    let (ct, body) = multipart(&[("file", Some("big.txt"), &big)]);
+    let r = send_to(app.clone(), post("/check", &ct, body.clone())).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(r.body.contains("smaller than 1 MB"), "{}", r.body);
+    let r = send_to(app.clone(), post("/api/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["error"]["status"], 413);
+    // A declared length far over the limit is refused before reading.
+    let req = Request::post("/api/check")
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .header(header::CONTENT_LENGTH, "900000000")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        send_to(app, req).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn check_is_rate_limited_per_client() {
+    let app = router(state_with(WebConfig {
+        check_rate: RateConfig {
+            burst: 2,
+            per_minute: 1,
+        },
+        ..config()
+    }));
+    let json = serde_json::json!({"text": GOOD_TEXT}).to_string();
+    for _ in 0..2 {
+        let r = send_to(
+            app.clone(),
+            post("/api/check", "application/json", json.clone().into_bytes()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = send_to(
+        app.clone(),
+        post("/api/check", "application/json", json.clone().into_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.get(header::RETRY_AFTER).is_some());
+    let (ct, body) = multipart(&[("text", None, b"abc")]);
+    let r = send_to(app, post("/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Too many requests"));
+}
+
+#[tokio::test]
+async fn check_refuses_private_addresses_and_never_connects() {
+    // A server on loopback that counts connections: the check must not reach it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let h = hits.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((_s, _)) = listener.accept().await {
+            h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let app = router(state_with(config()));
+    for url in [
+        format!("http://{addr}/statement"),
+        format!("http://localhost:{}/", addr.port()),
+        "http://[::1]/".to_string(),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://10.0.0.1/".to_string(),
+    ] {
+        let (ct, body) = multipart(&[("url", None, url.as_bytes())]);
+        let r = send_to(app.clone(), post("/check", &ct, body)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.body);
+        assert!(r.body.contains("Only public web addresses"), "{url}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 0);
+    server.abort();
+}
+
+#[tokio::test]
+async fn user_input_is_escaped_on_the_form() {
+    let app = router(state_with(config()));
+    let evil = "\"><script>alert(1)</script>";
+    let (ct, body) = multipart(&[
+        ("url", None, evil.as_bytes()),
+        ("members", None, b"<b>Acme</b>"),
+    ]);
+    let r = send_to(app, post("/check", &ct, body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        !r.body.contains("<script>alert(1)"),
+        "unescaped input in page"
+    );
+    assert!(!r.body.contains("<b>Acme</b>"));
+    assert!(r.body.contains("&lt;script&gt;") || r.body.contains("&#60;script&#62;"));
+}
+
+#[tokio::test]
+async fn upload_over_a_real_socket() {
+    let app = router(state_with(config()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(s54::web::serve(listener, app));
+    let (ct, body) = multipart(&[
+        ("file", Some("draft.txt"), GOOD_TEXT.as_bytes()),
+        ("entity", None, b"company"),
+    ]);
+    let client = reqwest::Client::new();
+    let r = client
+        .post(format!("http://{addr}/api/check"))
+        .header(header::CONTENT_TYPE, ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let j: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(j["source"]["name"], "draft.txt");
+    server.abort();
+}
+
+#[tokio::test]
+async fn demo_sites_serve_their_pages_and_the_csv_points_at_them() {
+    let demo = s54::demo::DemoSites::start().await.unwrap();
+    assert_eq!(demo.sites.len(), s54::demo::SITES.len());
+    let client = reqwest::Client::new();
+    let fetch = |url: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(&url).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            (status, ct, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let site = |slug: &str| {
+        demo.sites
+            .iter()
+            .find(|s| s.spec.slug == slug)
+            .unwrap()
+            .url()
+    };
+    // Every site has a homepage and robots.txt.
+    for s in &demo.sites {
+        let (status, _, body) = fetch(format!("{}/", s.url())).await;
+        assert_eq!(status, 200);
+        assert!(String::from_utf8_lossy(&body).contains(&s.spec.name.replace('&', "&amp;")));
+        assert_eq!(fetch(format!("{}/robots.txt", s.url())).await.0, 200);
+    }
+    // The PDF-only statement is a real PDF, linked from the homepage.
+    let (_, _, home) = fetch(format!("{}/", site("northgate"))).await;
+    assert!(String::from_utf8_lossy(&home).contains(".pdf"));
+    let (status, ct, pdf) = fetch(format!(
+        "{}/files/northgate-modern-slavery-statement-2026.pdf",
+        site("northgate")
+    ))
+    .await;
+    assert_eq!((status, ct.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Subsidiaries link to the parent's statement on the parent's host.
+    let (_, _, sub) = fetch(format!("{}/", site("kestrel-aviation"))).await;
+    assert!(String::from_utf8_lossy(&sub).contains(&format!(
+        "{}/responsibility/modern-slavery-statement",
+        site("kestrel-group")
+    )));
+    // The missing organisation has no statement page.
+    assert_eq!(
+        fetch(format!("{}/modern-slavery-statement", site("bramblewood")))
+            .await
+            .0,
+        404
+    );
+    // The CSV: native header, one row per site, real ports, parents by name.
+    let csv_text = demo.organisations_csv();
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "name",
+            "website",
+            "org_type",
+            "sector",
+            "turnover_gbp",
+            "budget_gbp",
+            "company_number",
+            "financial_year_end",
+            "parent"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), demo.sites.len());
+    let homes = rows
+        .iter()
+        .find(|r| &r[0] == "Eastmere Homes Limited")
+        .unwrap();
+    assert_eq!(&homes[8], "Eastmere Borough Council");
+    assert_eq!(&homes[1], site("eastmere-homes"));
+}
