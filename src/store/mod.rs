@@ -17,6 +17,9 @@ mod queue;
 mod read;
 mod rescore;
 mod write;
+// Added by the crawler: crawl rounds and the per-round fetch log.
+mod crawl_log;
+pub use crawl_log::{CrawlTarget, LoggedFetch};
 
 pub use generate::GenerateStats;
 pub use model::*;
