@@ -6,6 +6,7 @@ mod crawl;
 mod demo;
 mod eval;
 mod export;
+mod generate;
 mod import;
 mod rescore;
 mod serve;
@@ -141,6 +142,18 @@ pub enum Command {
         #[arg(long, env = "S54_RULES_DIR")]
         rules: Option<PathBuf>,
     },
+    /// Fill a registry with synthetic organisations and statements (load tests).
+    #[command(hide = true)]
+    Generate {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 1000)]
+        orgs: u64,
+        #[arg(long, default_value_t = 3000)]
+        versions: u64,
+        #[arg(long, default_value_t = 54)]
+        seed: u64,
+    },
 }
 
 /// Runs a parsed command line, returning the process exit code.
@@ -171,6 +184,12 @@ pub fn run(cli: Cli) -> ExitCode {
             json,
             rules,
         } => eval::run(&corpus, json, rules.as_deref()),
+        Command::Generate {
+            db,
+            orgs,
+            versions,
+            seed,
+        } => generate::run(&db.db, orgs, versions, seed),
     };
     match result {
         Ok(code) => code,

@@ -29,6 +29,9 @@ use approval::ApproverKind;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
+/// Note added when a document has (almost) no text, scanned or not.
+pub const NOTE_UNREADABLE: &str = "no readable text";
+
 /// A member a group statement must cover (`--members FILE.csv`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
@@ -1179,8 +1182,9 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     let verdict = Verdict::from_findings(findings.iter());
 
     let mut notes = doc.notes.clone();
-    if !doc.is_scanned() && !readable {
-        notes.push("no readable text".to_string());
+    // Idempotent: re-scoring a stored version must give the same notes.
+    if !doc.is_scanned() && !readable && !notes.iter().any(|n| n == NOTE_UNREADABLE) {
+        notes.push(NOTE_UNREADABLE.to_string());
     }
     Assessment {
         schema: CHECK_SCHEMA.to_string(),
