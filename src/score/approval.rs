@@ -220,7 +220,12 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
             || lower.contains("board approval")
             || lower.contains("date of approval")
             || lower.starts_with("it was approved")
-            || lower.starts_with("it is approved");
+            || lower.starts_with("it is approved")
+            // "It has been issued …, approved by …" right after a sentence
+            // about the statement.
+            || (lower.starts_with("it ")
+                && i > 0
+                && lx.statement.is_match(sents[i - 1].text(doc)));
         if !about_statement {
             continue;
         }

@@ -96,7 +96,14 @@ fn line_breaks(line: &str, next: &str) -> bool {
 }
 
 /// Splits one block into sentences.
-fn split_block(text: &str, base: usize, block: usize, heading: bool, out: &mut Vec<Sentence>) {
+fn split_block(
+    text: &str,
+    base: usize,
+    block: usize,
+    heading: bool,
+    list_item: bool,
+    out: &mut Vec<Sentence>,
+) {
     if heading {
         push(text, base, 0, text.len(), block, true, out);
         return;
@@ -114,6 +121,7 @@ fn split_block(text: &str, base: usize, block: usize, heading: bool, out: &mut V
             let short = line.trim().chars().count() <= 60
                 && !line.trim_end().ends_with(['.', '!', '?', ';', ','])
                 && !is_bullet_start(line)
+                && !list_item
                 && single_line;
             split_punct(text, base, seg_start, line_end, block, short, out);
             seg_start = line_end + 1;
@@ -219,7 +227,8 @@ pub fn split(doc: &Document) -> Vec<Sentence> {
     for (i, b) in doc.blocks.iter().enumerate() {
         let text = doc.block_text(b);
         let heading = matches!(b.kind, BlockKind::Heading(_));
-        split_block(text, b.start, i, heading, &mut out);
+        let list_item = b.kind == BlockKind::ListItem;
+        split_block(text, b.start, i, heading, list_item, &mut out);
     }
     out
 }

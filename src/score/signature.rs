@@ -127,6 +127,10 @@ pub fn name_prefix(s: &str, not_name: &Regex) -> Option<usize> {
             break;
         }
         if is_cap_word && not_name.is_match(&clean.to_lowercase()) && !is_initial {
+            // "Jane Doe Managing Director": the name ends where the title starts.
+            if count >= 2 {
+                break;
+            }
             return None;
         }
         count += 1;
@@ -155,7 +159,16 @@ fn role_at_start(s: &str, roles: &Regex) -> Option<String> {
         .or_else(|| t.strip_prefix("the "))
         .unwrap_or(t);
     let m = roles.find(t)?;
-    if m.start() > 2 {
+    // A title may open with up to three qualifying words ("Group CEO").
+    let before = &t[..m.start()];
+    let qualifiers_ok = before.len() <= 30
+        && before.split_whitespace().count() <= 3
+        && before.split_whitespace().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c == '&')
+        });
+    if m.start() > 2 && !qualifiers_ok {
         return None;
     }
     let line = t.lines().next().unwrap_or(t);
@@ -226,9 +239,14 @@ pub fn detect(
         let lead = text.len() - trimmed.len();
         if let Some(m) = labels.find(trimmed)
             && m.start() == 0
-            && (s.heading_like || trimmed.len() < 80)
+            && (s.heading_like || trimmed.len() < 160)
         {
             let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
+            let rest = rest
+                .strip_prefix("by ")
+                .or_else(|| rest.strip_prefix("By "))
+                .map(|r| r.trim_start_matches([':', ' ']))
+                .unwrap_or(rest);
             let rest_lower = rest.to_lowercase();
             // "Signed by the Board" etc. is not a block; "signed in June 2020" is a date.
             if !(rest_lower.starts_with("on behalf")
