@@ -36,7 +36,7 @@ fn vocabulary() -> HashSet<String> {
     let extra = "annex item supplier site review number covered the working hours wage slips and \
                  accommodation of workers at reviewer interviewed in private checked that each worker \
                  held their own passport no indicator forced labour was found findings were shared with \
-                 supplier's management within ten days page example widgets ltd modern slavery statement gbp";
+                 supplier's management within ten days page example widgets ltd modern slavery statement gbp more information is on our website";
     words(&format!("{source} {extra}"))
         .into_iter()
         .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
@@ -206,6 +206,17 @@ fn handmade_encodings_forms_and_spacing() {
     ] {
         assert!(d.text.contains(line), "missing {line:?} in {:?}", d.text);
     }
+}
+
+#[test]
+fn uri_link_annotations_become_links() {
+    let d = doc("chromium.pdf");
+    let link = d
+        .links
+        .iter()
+        .find(|l| l.href == "https://www.example.com/modern-slavery")
+        .unwrap_or_else(|| panic!("link missing: {:?}", d.links));
+    assert_eq!(link.text, "our website");
 }
 
 #[test]
