@@ -365,8 +365,8 @@ fn run_bounded(
 fn hostile_limits() -> Limits {
     Limits {
         max_decompressed_bytes: 16 << 20,
-        max_text_bytes: 1 << 20,
-        max_time: Duration::from_secs(5),
+        max_text_bytes: 64 << 10,
+        max_time: Duration::from_secs(20),
         ..Limits::default()
     }
 }
@@ -382,7 +382,7 @@ fn hostile_files_give_an_answer_without_panicking() {
             let path = entry.path();
             let bytes = std::fs::read(&path).expect("read");
             let started = Instant::now();
-            let r = run_bounded(bytes, hostile_limits(), Duration::from_secs(30));
+            let r = run_bounded(bytes, hostile_limits(), Duration::from_secs(60));
             if let Err(e) = &r {
                 let msg = e.to_string();
                 assert!(
@@ -391,7 +391,7 @@ fn hostile_files_give_an_answer_without_panicking() {
                     path.display()
                 );
             }
-            assert!(started.elapsed() < Duration::from_secs(30));
+            assert!(started.elapsed() < Duration::from_secs(60));
             seen += 1;
         }
     }
@@ -404,7 +404,7 @@ fn hostile_files_are_handled_as_expected() {
         run_bounded(
             read(&format!("hostile/{name}")),
             hostile_limits(),
-            Duration::from_secs(30),
+            Duration::from_secs(60),
         )
     };
     // Readable despite the damage.
@@ -436,7 +436,7 @@ fn hostile_files_are_handled_as_expected() {
         "{:?}",
         ex.notes
     );
-    assert!(ex.blocks.iter().map(|b| b.text.len()).sum::<usize>() <= 1 << 20);
+    assert!(ex.blocks.iter().map(|b| b.text.len()).sum::<usize>() <= 64 << 10);
     match h("deep-array-plain.pdf") {
         Err(ExtractError::Pdf(m)) => assert!(m.contains("nested"), "{m}"),
         other => panic!("deep-array-plain: {other:?}"),
@@ -452,7 +452,7 @@ fn hostile_files_are_handled_as_expected() {
     match run_bounded(
         read("hostile/many-ops.pdf"),
         limits,
-        Duration::from_secs(30),
+        Duration::from_secs(60),
     ) {
         Err(ExtractError::Limit(m)) => assert!(m.contains("longer than"), "{m}"),
         other => panic!("time budget: {other:?}"),
@@ -465,7 +465,7 @@ fn generated_deep_nesting_is_rejected_cleanly() {
     b.extend(std::iter::repeat_n(b'[', 200_000));
     b.extend(std::iter::repeat_n(b']', 200_000));
     b.extend(b"\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
-    let r = run_bounded(b, Limits::default(), Duration::from_secs(30));
+    let r = run_bounded(b, Limits::default(), Duration::from_secs(60));
     assert!(
         matches!(r, Err(ExtractError::Pdf(ref m)) if m.contains("nested")),
         "{r:?}"
