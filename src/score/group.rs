@@ -60,13 +60,27 @@ pub fn detect(doc: &Document, members: &[Member]) -> Group {
 pub fn analyse(doc: &Document, members: &[Member]) -> GroupAnalysis {
     let text = doc.text.as_str();
     let toks = name_tokens(text);
-    let (entities, entity_spans) = find_entities(text, &toks);
-    let cue = group_cue(text, &toks, &entity_spans);
+    let found = find_entities(text, &toks);
+    let entity_spans: Vec<(usize, usize)> = found.iter().map(|e| (e.start, e.end)).collect();
+    let cue = group_cue(text, &entity_spans);
+    // Entities are the ones a group statement is made for (the corpus
+    // labelling rule): none for a single organisation's statement, and not
+    // the owners, advisers or suppliers it mentions.
+    let listed: Vec<&Entity> = if cue.is_some() {
+        found
+            .iter()
+            .filter(|e| !e.outside)
+            .take(MAX_ENTITIES)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let coverage = if members.is_empty() {
         Vec::new()
     } else {
-        member_coverage(doc, &toks, members)
+        member_coverage(doc, &toks, members, &found)
     };
+    let entities: Vec<String> = listed.iter().map(|e| e.name.clone()).collect();
     let per_entity_approval = PER_ENTITY_APPROVAL
         .find(text)
         .map(|m| doc.evidence(m.start(), m.end()));
@@ -77,9 +91,9 @@ pub fn analyse(doc: &Document, members: &[Member]) -> GroupAnalysis {
             coverage,
         },
         cue: cue.map(|(s, e)| doc.evidence(s, e)),
-        entity_evidence: entity_spans
+        entity_evidence: listed
             .iter()
-            .map(|&(s, e)| doc.evidence(s, e))
+            .map(|e| doc.evidence(e.start, e.end))
             .collect(),
         per_entity_approval,
     }
@@ -95,8 +109,26 @@ enum Sep {
     Space,
     /// Full stops (and spaces): initials, abbreviations or a sentence end.
     Dot,
-    /// Anything else: commas, brackets, quotes, blank lines, other symbols.
+    /// One bracket: "Nest Labs (Europe) Ltd".
+    Bracket,
+    /// One comma: "Nest Labs, Inc.", "Chancellor, Masters, and Scholars".
+    Comma,
+    /// Anything else: other punctuation, blank lines, the start of the text.
     Other,
+}
+
+/// Classifies the gap between two words from its non-space characters.
+fn classify_gap(punct: &str, newlines: u32, start: bool) -> Sep {
+    if start || newlines >= 2 {
+        return Sep::Other;
+    }
+    match punct {
+        "" => Sep::Space,
+        "(" | ")" => Sep::Bracket,
+        "," => Sep::Comma,
+        p if p.chars().all(|c| c == '.') => Sep::Dot,
+        _ => Sep::Other,
+    }
 }
 
 /// A canonical name token with its byte span in the source text.
@@ -114,10 +146,13 @@ struct Tok {
 /// final possessive `'s` too) and `&` as the word `and`.
 fn raw_tokens(text: &str) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::new();
-    let mut sep = Sep::Other;
-    let mut newlines = 0u8;
+    // The gap since the last word: its punctuation (a few characters are
+    // enough to classify it) and its line breaks.
+    let mut punct = String::new();
+    let mut newlines = 0u32;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
+        let sep = classify_gap(&punct, newlines, out.is_empty());
         if c.is_alphanumeric() {
             let start = i;
             let mut end = i + c.len_utf8();
@@ -156,7 +191,7 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
                 cap: c.is_uppercase() || c.is_ascii_digit(),
                 sep,
             });
-            sep = Sep::Space;
+            punct.clear();
             newlines = 0;
         } else if c == '&' {
             out.push(Tok {
@@ -166,21 +201,14 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
                 cap: false,
                 sep,
             });
-            sep = Sep::Space;
+            punct.clear();
             newlines = 0;
         } else if c == '\n' {
             newlines += 1;
-            if newlines >= 2 {
-                sep = Sep::Other;
-            }
         } else if c.is_whitespace() {
-            // keep sep
-        } else if c == '.' {
-            if sep == Sep::Space {
-                sep = Sep::Dot;
-            }
-        } else {
-            sep = Sep::Other;
+            // spaces do not change the gap
+        } else if punct.len() < 8 {
+            punct.push(c);
         }
     }
     out
@@ -339,6 +367,48 @@ const NOT_NAME_WORDS: &[&str] = &[
     "year",
     "ended",
     "ending",
+    "against",
+    "business",
+    "conclusion",
+    "conclusions",
+    "overview",
+    "background",
+    "supervisory",
+    "structure",
+    "operations",
+    "organisation",
+    "organization",
+    "risk",
+    "risks",
+    "training",
+    "due",
+    "diligence",
+    "effectiveness",
+    "approval",
+    "supply",
+    "chain",
+    "chains",
+    "purpose",
+    "scope",
+    "commitment",
+    "compliance",
+    "governance",
+    "kpis",
+    "next",
+    "steps",
+    "progress",
+    "assessment",
+    "monitoring",
+    "remediation",
+    "whistleblowing",
+    "procurement",
+    "suppliers",
+    "contents",
+    "foreword",
+    "welcome",
+    "message",
+    "dated",
+    "sincerely",
 ];
 
 /// The canonical name tokens of a text: raw words, spelled-out initials
@@ -374,7 +444,7 @@ fn name_tokens(text: &str) -> Vec<Tok> {
                     .iter()
                     .zip(&joined[i..i + n])
                     .all(|(p, t)| t.norm == *p)
-                && joined[i + 1..i + n].iter().all(|t| t.sep != Sep::Other)
+                && joined[i + 1..i + n].iter().all(|t| t.sep == Sep::Space)
             {
                 out.push(Tok {
                     norm: (*canon).to_string(),
@@ -441,30 +511,70 @@ fn legal_form_surface(tok: &Tok, text: &str) -> bool {
     }
 }
 
-/// Entities ending in a legal form, plus "Name (the Company)" definitions.
-/// Returns the names (deduplicated by [`normalise_name`], first spelling
-/// kept) and the byte span of each first mention.
-fn find_entities(text: &str, toks: &[Tok]) -> (Vec<String>, Vec<(usize, usize)>) {
-    let mut names = Vec::new();
-    let mut spans = Vec::new();
-    let mut seen = HashSet::new();
-    let mut push =
-        |s: usize, e: usize, names: &mut Vec<String>, spans: &mut Vec<(usize, usize)>| {
-            if names.len() >= MAX_ENTITIES {
-                return;
-            }
-            let surface = tidy_surface(&text[s..e]);
-            let key = normalise_name(&surface);
-            if key.is_empty() || !seen.insert(key) {
-                return;
-            }
-            names.push(surface);
-            spans.push((s, e));
-        };
-    for k in 0..toks.len() {
-        if names.len() >= MAX_ENTITIES {
-            break;
+/// An entity named in the text: its name as written and its first mention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entity {
+    name: String,
+    start: usize,
+    end: usize,
+    /// Every mention reads as an organisation the statement is not made for
+    /// ("a subsidiary of Alphabet Inc.", "advisers, Dechert LLP").
+    outside: bool,
+}
+
+/// Words just before a name that make it an organisation other than those
+/// the statement covers: an owner, an approver outside the group, an
+/// adviser, a supplier or customer.
+static OUTSIDE_BEFORE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    RegexBuilder::new(
+        r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of)\s*[,:]?\s*(?:the\s+|an?\s+)?$",
+    )
+    .case_insensitive(true)
+    .build()
+    .ok()
+});
+
+fn outside_context(text: &str, start: usize) -> bool {
+    let from = floor_boundary(text, start.saturating_sub(48));
+    let before = &text[from..start];
+    OUTSIDE_BEFORE
+        .as_ref()
+        .is_some_and(|re| re.is_match(before))
+}
+
+/// Most entities read from one text (the report lists [`MAX_ENTITIES`]; the
+/// rest still guard member matching).
+const MAX_SCAN_ENTITIES: usize = 20_000;
+
+/// Entities ending in a legal form, plus "Name (the Company)" definitions,
+/// deduplicated by [`normalise_name`] (first spelling kept).
+fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
+    let mut out: Vec<Entity> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut push = |s: usize, e: usize, out: &mut Vec<Entity>| {
+        let name = tidy_surface(&text[s..e]);
+        let key = normalise_name(&name);
+        if key.is_empty() {
+            return;
         }
+        let outside = outside_context(text, s);
+        if let Some(&i) = seen.get(&key) {
+            let existing: &mut Entity = &mut out[i];
+            existing.outside &= outside;
+            return;
+        }
+        if out.len() >= MAX_SCAN_ENTITIES {
+            return;
+        }
+        seen.insert(key, out.len());
+        out.push(Entity {
+            name,
+            start: s,
+            end: e,
+            outside,
+        });
+    };
+    for k in 0..toks.len() {
         let t = &toks[k];
         if !is_legal_form(&t.norm) || !legal_form_surface(t, text) {
             continue;
@@ -477,23 +587,20 @@ fn find_entities(text: &str, toks: &[Tok]) -> (Vec<String>, Vec<(usize, usize)>)
         {
             continue;
         }
-        if k == 0 || t.sep != Sep::Space {
+        if k == 0 || !legal_form_gap_ok(toks, text, k) {
             continue;
         }
-        if let Some(first) = name_start(toks, k - 1) {
+        if let Some(first) = name_start(toks, text, k - 1, t.start) {
             let mut end = t.end;
             // Keep the full stop of "Ltd." / "Inc." as written.
             if text[end..].starts_with('.') && matches!(t.norm.as_str(), "ltd" | "inc" | "corp") {
                 end += 1;
             }
-            push(toks[first].start, end, &mut names, &mut spans);
+            push(toks[first].start, end, &mut out);
         }
     }
     // "Northshire Borough Council (the Council)", "Acme Foods (“Acme”)".
     for m in DEFINED_TERM.find_iter(text) {
-        if names.len() >= MAX_ENTITIES {
-            break;
-        }
         let open = m.start();
         let k = toks.partition_point(|t| t.end <= open);
         if k == 0 {
@@ -507,18 +614,52 @@ fn find_entities(text: &str, toks: &[Tok]) -> (Vec<String>, Vec<(usize, usize)>)
         if is_legal_form(&toks[last].norm) {
             continue; // already found above
         }
-        if let Some(first) = name_start(toks, last) {
-            push(toks[first].start, toks[last].end, &mut names, &mut spans);
+        if let Some(first) = name_start(toks, text, last, toks[last].end) {
+            push(toks[first].start, toks[last].end, &mut out);
         }
     }
-    (names, spans)
+    out
+}
+
+/// Whether the legal form at `k` is attached to the word before it: "Acme
+/// Ltd", "Nest Labs (Europe) Ltd", "Nest Labs, Inc.", "I.I.R. Limited",
+/// "Smith & Co. Ltd".
+fn legal_form_gap_ok(toks: &[Tok], text: &str, k: usize) -> bool {
+    let t = &toks[k];
+    match t.sep {
+        Sep::Space => true,
+        Sep::Bracket => text[toks[k - 1].end..t.start].trim() == ")",
+        Sep::Comma => matches!(t.norm.as_str(), "inc" | "llc" | "ltd" | "llp"),
+        Sep::Dot => is_abbreviation(&toks[k - 1], text),
+        Sep::Other => false,
+    }
+}
+
+/// "Co.", "St.", "Bros." or initials ("I.I.R."): a full stop after it does
+/// not end a sentence.
+fn is_abbreviation(t: &Tok, text: &str) -> bool {
+    matches!(t.norm.as_str(), "co" | "st" | "bros" | "mfg" | "intl")
+        || (t.norm.chars().count() <= 4
+            && t.norm.chars().all(char::is_alphabetic)
+            && text[t.start..t.end].contains('.'))
+        || t.norm.chars().count() == 1
+}
+
+/// Whether the gap before token `i` can sit inside a name.
+fn inside_name_gap(toks: &[Tok], text: &str, i: usize, commas: bool) -> bool {
+    match toks[i].sep {
+        Sep::Space | Sep::Bracket => true,
+        Sep::Comma => commas,
+        Sep::Dot => i > 0 && is_abbreviation(&toks[i - 1], text),
+        Sep::Other => false,
+    }
 }
 
 /// Walks back from `last` (the last word of a name) over capitalised words
-/// and connectors separated by plain spaces; returns the first token of the
-/// name after trimming sentence words, or `None` when no proper name word is
-/// left.
-fn name_start(toks: &[Tok], last: usize) -> Option<usize> {
+/// and connectors; `end` is where the name ends (brackets before it must
+/// balance: "Nest Labs (Europe) Ltd"); returns the first token of the name after trimming
+/// sentence words, or `None` when no proper name word is left.
+fn name_start(toks: &[Tok], text: &str, last: usize, end: usize) -> Option<usize> {
     let proper = |t: &Tok| t.cap && !is_legal_form(&t.norm) || t.norm == "co" || t.norm == "pty";
     let connector = |t: &Tok| !t.cap && CONNECTORS.contains(&t.norm.as_str());
     if !proper(&toks[last]) {
@@ -527,15 +668,21 @@ fn name_start(toks: &[Tok], last: usize) -> Option<usize> {
     let mut first = last;
     while first > 0
         && last - first + 1 < MAX_NAME_TOKENS
-        && toks[first].sep == Sep::Space
+        && inside_name_gap(toks, text, first, false)
         && (proper(&toks[first - 1]) || connector(&toks[first - 1]))
     {
         first -= 1;
     }
-    // Trim leading connectors, numbers and sentence words ("During 2024 Acme Ltd").
+    // Trim leading connectors, numbers and sentence words ("During 2024 Acme
+    // Ltd"), and anything before an unbalanced bracket ("(Foo) Acme Ltd").
     while first <= last {
         let t = &toks[first];
+        let unbalanced = {
+            let span = text.get(t.start..end).unwrap_or("");
+            span.matches(')').count() != span.matches('(').count()
+        };
         let trim = !t.cap
+            || unbalanced
             || NOT_NAME_WORDS.contains(&t.norm.as_str())
             || t.norm.chars().all(|c| c.is_ascii_digit());
         if !trim {
@@ -548,7 +695,13 @@ fn name_start(toks: &[Tok], last: usize) -> Option<usize> {
 
 /// Folds whitespace and trims stray punctuation from a name as written.
 fn tidy_surface(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    for tail in ["'s", "’s", "'S", "’S"] {
+        if let Some(stripped) = s.strip_suffix(tail) {
+            return stripped.to_string();
+        }
+    }
+    s
 }
 
 static DEFINED_TERM: LazyLock<Regex> = LazyLock::new(|| {
@@ -608,7 +761,7 @@ static PER_ENTITY_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The byte span of the wording that makes this a group statement.
-fn group_cue(text: &str, toks: &[Tok], entity_spans: &[(usize, usize)]) -> Option<(usize, usize)> {
+fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usize)> {
     for re in GROUP_CUES.iter() {
         for m in re.find_iter(text) {
             let s = m.as_str();
@@ -625,11 +778,28 @@ fn group_cue(text: &str, toks: &[Tok], entity_spans: &[(usize, usize)]) -> Optio
             return Some((m.start(), m.end()));
         }
     }
-    if let Some(m) = NAMED_GROUP.as_ref().and_then(|re| re.find(text)) {
-        return Some((m.start(), m.end()));
+    if let Some(re) = NAMED_GROUP.as_ref() {
+        for m in re.find_iter(text) {
+            // "For and on behalf of Acme Group Ltd" is a signature, and
+            // "Acme Group Ltd" one company.
+            let before = &text[floor_boundary(text, m.start().saturating_sub(8))..m.start()];
+            let after = text[m.end()..].trim_start();
+            let after_word: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '.')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let company = matches!(
+                after_word.trim_end_matches('.'),
+                "ltd" | "limited" | "plc" | "llp" | "lp" | "inc" | "llc" | "holdings" | "gmbh"
+            );
+            if company || before.to_ascii_lowercase().ends_with("for and ") {
+                continue;
+            }
+            return Some((m.start(), m.end()));
+        }
     }
     // A sentence presenting the statement as made for two or more named entities.
-    let _ = toks;
     for sentence in sentences(text) {
         let (s, e) = sentence;
         let st = &text[s..e];
@@ -732,6 +902,10 @@ struct Pattern {
     /// Matched without the member's legal form (or the member has none):
     /// stricter boundaries apply.
     bare: bool,
+    /// A legal form may follow (the member was given without one).
+    form_after_ok: bool,
+    /// The member's name has commas, so the text's may too.
+    commas: bool,
 }
 
 /// A trie over canonical tokens.
@@ -773,8 +947,14 @@ fn too_generic(core: &[String]) -> bool {
         || (core.len() == 1 && core[0].chars().count() < 3)
 }
 
-fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<MemberCoverage> {
+fn member_coverage(
+    doc: &Document,
+    toks: &[Tok],
+    members: &[Member],
+    entities: &[Entity],
+) -> Vec<MemberCoverage> {
     let text = doc.text.as_str();
+    let ext = entity_prefixes(entities);
     let mut trie = Trie::new();
     for (i, m) in members.iter().enumerate() {
         for alias in member_names(&m.name) {
@@ -787,35 +967,44 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
                 core_len -= 1;
             }
             let core = &full[..core_len];
-            if core_len == full.len() {
-                // No legal form: the name must stand alone.
-                if !too_generic(core) {
-                    trie.insert(
-                        core,
-                        Pattern {
-                            member: i,
-                            bare: true,
-                        },
-                    );
-                }
-            } else {
+            let form = (core_len < full.len()).then(|| full[core_len..].join(" "));
+            let commas = alias.contains(',');
+            if form.is_some() {
                 trie.insert(
                     &full,
                     Pattern {
                         member: i,
                         bare: false,
+                        form_after_ok: false,
+                        commas,
                     },
                 );
-                if !core.is_empty() && !too_generic(core) {
-                    trie.insert(
-                        core,
-                        Pattern {
-                            member: i,
-                            bare: true,
-                        },
-                    );
-                }
             }
+            if core.is_empty() || too_generic(core) {
+                continue;
+            }
+            // The name without its legal form, unless the text uses it as the
+            // short name of another entity ("Serco" of "Serco Group plc"
+            // does not name "Serco plc"; "Acme" of "Acme Ltd" does not name
+            // "Acme plc").
+            if let Some(e) = ext.get(core)
+                && (e.longer
+                    || form.as_ref().is_some_and(|f| {
+                        e.forms.iter().any(|g| g.as_ref().is_some_and(|g| g != f))
+                    }))
+            {
+                continue;
+            }
+            trie.insert(
+                core,
+                Pattern {
+                    member: i,
+                    bare: true,
+                    // "Eastmere Homes" (no legal form given) is named by "Eastmere Homes Ltd".
+                    form_after_ok: form.is_none(),
+                    commas,
+                },
+            );
         }
     }
     let mut found: Vec<Vec<Evidence>> = vec![Vec::new(); members.len()];
@@ -823,10 +1012,21 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
         if !left_boundary_ok(toks, i) {
             continue;
         }
+        // "Chancellor, Masters, and Scholars": a comma-separated name's tail
+        // is not the name.
+        let left_comma_block = i > 0 && toks[i].sep == Sep::Comma && {
+            let prev = &toks[i - 1];
+            prev.cap && !is_legal_form(&prev.norm) && !NOT_NAME_WORDS.contains(&prev.norm.as_str())
+        };
         let mut node = 0;
+        let mut crossed_comma = false;
         for j in i..toks.len() {
-            if j > i && toks[j].sep == Sep::Other {
-                break;
+            if j > i {
+                if !inside_name_gap(toks, text, j, true) {
+                    break;
+                }
+                // "Tallis Labs, Inc." is "Tallis Labs Inc".
+                crossed_comma |= toks[j].sep == Sep::Comma && !is_legal_form(&toks[j].norm);
             }
             match trie.children[node].get(&toks[j].norm) {
                 Some(&n) => node = n,
@@ -834,10 +1034,13 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
             }
             for p in &trie.ends[node] {
                 let ev = &mut found[p.member];
-                if ev.len() >= MAX_MEMBER_EVIDENCE {
+                if ev.len() >= MAX_MEMBER_EVIDENCE
+                    || (crossed_comma && !p.commas)
+                    || (left_comma_block && p.commas)
+                {
                     continue;
                 }
-                if p.bare && !bare_match_ok(toks, i, j) {
+                if p.bare && !bare_match_ok(toks, i, j, p.form_after_ok) {
                     continue;
                 }
                 ev.push(doc.evidence(toks[i].start, toks[j].end));
@@ -859,7 +1062,6 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
             ev.push(doc.evidence(t.start, t.end));
         }
     }
-    let _ = text;
     members
         .iter()
         .zip(found)
@@ -869,6 +1071,35 @@ fn member_coverage(doc: &Document, toks: &[Tok], members: &[Member]) -> Vec<Memb
             evidence,
         })
         .collect()
+}
+
+/// For every prefix of an entity name's core: whether a longer entity name
+/// starts with it, and the legal forms of the entities with exactly that core.
+#[derive(Default)]
+struct Ext {
+    longer: bool,
+    forms: HashSet<Option<String>>,
+}
+
+fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
+    let mut map: HashMap<Vec<String>, Ext> = HashMap::new();
+    for e in entities {
+        let full = member_tokens(&e.name);
+        let mut core_len = full.len();
+        while core_len > 0 && is_legal_form(&full[core_len - 1]) {
+            core_len -= 1;
+        }
+        let form = (core_len < full.len()).then(|| full[core_len..].join(" "));
+        for l in 1..=core_len {
+            let entry = map.entry(full[..l].to_vec()).or_default();
+            if l < core_len {
+                entry.longer = true;
+            } else {
+                entry.forms.insert(form.clone());
+            }
+        }
+    }
+    map
 }
 
 /// The names a member goes by: "Pixel and Pine Restaurants Ltd t/a Pixel &
@@ -920,23 +1151,32 @@ fn left_boundary_ok(toks: &[Tok], i: usize) -> bool {
 /// A name written without its legal form counts only when it is written as a
 /// name (capitalised words) and is not followed by more of a name or by
 /// another legal form ("Acme Foods plc" is not "Acme Foods Ltd").
-fn bare_match_ok(toks: &[Tok], i: usize, j: usize) -> bool {
+fn bare_match_ok(toks: &[Tok], i: usize, j: usize, form_after_ok: bool) -> bool {
     let capitalised = toks[i..=j]
         .iter()
         .all(|t| t.cap || CONNECTORS.contains(&t.norm.as_str()));
     if !capitalised {
         return false;
     }
-    match toks.get(j + 1) {
-        Some(next) if next.sep == Sep::Space => {
-            // Any capitalised word after it continues the name ("Acme Foods Group").
-            !(is_legal_form(&next.norm) || next.cap)
+    let Some(next) = toks.get(j + 1) else {
+        return true;
+    };
+    let form_next = is_legal_form(&next.norm);
+    match next.sep {
+        // Any capitalised word after it continues the name ("Acme Foods
+        // Group"); a legal form makes it another company unless the member
+        // was given without one.
+        Sep::Space => {
+            if form_next {
+                form_after_ok
+            } else {
+                !next.cap
+            }
         }
-        Some(next) if next.sep == Sep::Other => {
-            // "Acme Foods (UK) Ltd" is another company.
-            !(is_legal_form(&next.norm) || next.norm == "uk" && next.cap)
-        }
-        _ => true,
+        // "Acme Foods (UK) Ltd" is another company; "Acme Foods (which …)" is not.
+        Sep::Bracket => !(next.cap || form_next && !form_after_ok),
+        Sep::Comma | Sep::Dot => !form_next || form_after_ok,
+        Sep::Other => true,
     }
 }
 

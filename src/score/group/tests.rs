@@ -332,3 +332,66 @@ fn trading_names_given_by_the_user() {
         vec![true, true, false]
     );
 }
+
+#[test]
+fn short_names_of_other_entities_do_not_name_a_member() {
+    // "Fenwick" is the short name of Fenwick Group plc here, not of Fenwick plc
+    // or Fenwick Ltd; "Orrin" is short for Orrin Ltd, not Orrin plc.
+    let text = "This statement is made on behalf of Fenwick Group plc and its subsidiaries. \
+                Fenwick employs 900 people. Orrin Ltd is a subsidiary. Orrin runs two depots.";
+    assert_eq!(
+        named(
+            text,
+            &[
+                "Fenwick plc",
+                "Fenwick Ltd",
+                "Orrin plc",
+                "Orrin Ltd",
+                "Fenwick Group Ltd"
+            ]
+        ),
+        vec![false, false, false, true, false]
+    );
+}
+
+#[test]
+fn entity_names_with_brackets_commas_and_initials() {
+    let text = "This statement is made on behalf of Tallis Labs, Inc., Tallis Labs (Europe) Ltd., \
+                K.L.M. Limited and Smith & Co. Ltd, and their subsidiaries. Tallis Labs is a \
+                wholly owned subsidiary of Oberon Inc. Our advisers, Quill LLP, helped.";
+    let g = detect(&doc(text), &[]);
+    assert!(g.is_group);
+    assert_eq!(
+        g.entities,
+        vec![
+            "Tallis Labs, Inc.",
+            "Tallis Labs (Europe) Ltd.",
+            "K.L.M. Limited",
+            "Smith & Co. Ltd"
+        ]
+    );
+    assert_eq!(
+        named(
+            text,
+            &[
+                "Tallis Labs (Europe) Limited",
+                "KLM Ltd",
+                "Smith and Co Ltd",
+                "Tallis Labs Inc"
+            ]
+        ),
+        vec![true, true, true, true]
+    );
+}
+
+#[test]
+fn single_organisation_statements_list_no_entities() {
+    let g = detect(
+        &doc("This statement is made by Ferncombe Ltd for the year."),
+        &[],
+    );
+    assert!(!g.is_group);
+    assert!(g.entities.is_empty());
+    let g = detect(&doc("For and on behalf of Ferncombe Group Ltd"), &[]);
+    assert!(!g.is_group);
+}
