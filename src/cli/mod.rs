@@ -6,6 +6,7 @@ mod crawl;
 mod demo;
 mod eval;
 mod export;
+mod generate;
 mod import;
 mod rescore;
 mod serve;
@@ -135,6 +136,18 @@ pub enum Command {
         #[arg(long)]
         corpus: PathBuf,
     },
+    /// Fill a registry with synthetic organisations and statements (load tests).
+    #[command(hide = true)]
+    Generate {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 1000)]
+        orgs: u64,
+        #[arg(long, default_value_t = 3000)]
+        versions: u64,
+        #[arg(long, default_value_t = 54)]
+        seed: u64,
+    },
 }
 
 /// Runs a parsed command line, returning the process exit code.
@@ -161,6 +174,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve { db, addr } => serve::run(&db.db, &addr),
         Command::Demo { addr } => demo::run(&addr),
         Command::Eval { corpus } => eval::run(&corpus),
+        Command::Generate {
+            db,
+            orgs,
+            versions,
+            seed,
+        } => generate::run(&db.db, orgs, versions, seed),
     };
     match result {
         Ok(code) => code,

@@ -8,6 +8,9 @@
 //! - [`import`]: the native and Government registry CSVs → organisations.
 //! - [`export`]: the `s54 export` rows as CSV, JSON or NDJSON, streamed.
 
+pub mod export;
+pub mod import;
+pub mod rescore;
 pub mod status;
 pub mod year;
 

@@ -104,10 +104,8 @@ pub fn judge_version(
     let mut review = false;
     for f in a.findings.iter().filter(|f| judged_from_document(f)) {
         match f.status {
-            FindingStatus::Fail => {
-                if !failed.iter().any(|r| r == &f.rule) {
-                    failed.push(f.rule.clone());
-                }
+            FindingStatus::Fail if !failed.iter().any(|r| r == &f.rule) => {
+                failed.push(f.rule.clone());
             }
             FindingStatus::Review | FindingStatus::CannotVerify => review = true,
             _ => {}

@@ -11,6 +11,7 @@
 //!
 //! The API speaks domain types ([`model`]): no sqlx type leaves this module.
 
+mod generate;
 pub mod model;
 mod queue;
 mod read;
@@ -20,11 +21,13 @@ mod write;
 mod crawl_log;
 pub use crawl_log::{CrawlTarget, LoggedFetch};
 
+pub use generate::GenerateStats;
 pub use model::*;
 pub use rescore::RescoreItem;
 pub use write::{OrgUpsert, normalise_name};
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -41,12 +44,12 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 pub enum StoreError {
     #[error("unsupported database URL '{0}' (expected sqlite://FILE or postgres://…)")]
     UnsupportedUrl(String),
-    #[error("cannot open database '{url}': {source}")]
-    Open { url: String, source: sqlx::Error },
-    #[error("cannot migrate database '{url}': {source}")]
+    #[error("cannot open database '{url}': {reason}")]
+    Open { url: String, reason: sqlx::Error },
+    #[error("cannot migrate database '{url}': {reason}")]
     Migrate {
         url: String,
-        source: sqlx::migrate::MigrateError,
+        reason: sqlx::migrate::MigrateError,
     },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -100,9 +103,9 @@ impl Store {
     /// pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
         let redacted = crate::config::DbUrl(url.to_string()).to_string();
-        let open_err = |source| StoreError::Open {
+        let open_err = |reason| StoreError::Open {
             url: redacted.clone(),
-            source,
+            reason,
         };
         let backend = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -111,7 +114,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // Export streams are long by design; they are not slow statements.
+                .disable_statement_logging();
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
@@ -120,13 +125,15 @@ impl Store {
             SQLITE_MIGRATIONS
                 .run(&pool)
                 .await
-                .map_err(|source| StoreError::Migrate {
+                .map_err(|reason| StoreError::Migrate {
                     url: redacted.clone(),
-                    source,
+                    reason,
                 })?;
             Backend::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(open_err)?;
+            let opts = PgConnectOptions::from_str(url)
+                .map_err(open_err)?
+                .disable_statement_logging();
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
@@ -136,9 +143,9 @@ impl Store {
             POSTGRES_MIGRATIONS
                 .run(&pool)
                 .await
-                .map_err(|source| StoreError::Migrate {
+                .map_err(|reason| StoreError::Migrate {
                     url: redacted.clone(),
-                    source,
+                    reason,
                 })?;
             Backend::Postgres(pool)
         } else {

@@ -23,6 +23,15 @@ pub struct RescoreItem {
     pub first_seen: DateTime<Utc>,
 }
 
+/// Organisation, its usual year end, first seen, homepage link, registry year.
+type VersionContext = (
+    i64,
+    Option<String>,
+    DateTime<Utc>,
+    Option<bool>,
+    Option<i32>,
+);
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -120,7 +129,7 @@ impl Store {
             let mut touched: BTreeSet<(i64, i32)> = BTreeSet::new();
             let mut orgs: BTreeSet<i64> = BTreeSet::new();
             for (id, a) in items {
-                let ctx: Option<(i64, Option<String>, DateTime<Utc>, Option<bool>, Option<i32>)> = sqlx::query_as(
+                let ctx: Option<VersionContext> = sqlx::query_as(
                     "SELECT v.organisation_id, o.financial_year_end, v.first_seen, v.homepage_link, v.registry_year \
                      FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id WHERE v.id = $1",
                 )
