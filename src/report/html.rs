@@ -3,7 +3,7 @@
 //! readers. Every value from the document is escaped with [`escape`].
 
 use super::{
-    RenderOptions, areas_summary, fix_for, location, sections, status_label, trim_quote,
+    Locator, RenderOptions, areas_summary, fix_for, sections, status_label, trim_quote,
     verdict_explanation, verdict_headline,
 };
 use crate::domain::{Area, Assessment, Finding, Force};
@@ -76,6 +76,7 @@ pub fn render_page(a: &Assessment, opts: &RenderOptions<'_>) -> String {
 /// The report as an HTML fragment (`<main class="s54-report">…</main>`),
 /// for embedding in another page that includes [`CSS`].
 pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
+    let loc = Locator::new(opts.doc_text);
     let mut o = String::with_capacity(8 * 1024);
     let _ = writeln!(o, "<main class=\"s54-report\">");
     let _ = writeln!(
@@ -194,7 +195,7 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
             let _ = writeln!(o, "<p>No findings.</p>");
         }
         for f in section.findings {
-            render_finding(&mut o, f, opts);
+            render_finding(&mut o, f, &loc);
         }
         let _ = writeln!(o, "</section>");
     }
@@ -226,7 +227,7 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
                         format!(
                             "<mark>{}</mark> <span class=\"s54-where\">({})</span>",
                             escape(&trim_quote(&e.quote)),
-                            escape(&location(e, opts.doc_text))
+                            escape(&loc.locate(e))
                         )
                     })
                     .unwrap_or_default();
@@ -252,7 +253,7 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     o
 }
 
-fn render_finding(o: &mut String, f: &Finding, opts: &RenderOptions<'_>) {
+fn render_finding(o: &mut String, f: &Finding, loc: &Locator) {
     let status = f.status.as_str();
     let _ = writeln!(
         o,
@@ -266,7 +267,7 @@ fn render_finding(o: &mut String, f: &Finding, opts: &RenderOptions<'_>) {
             o,
             "<blockquote><mark>{}</mark> <span class=\"s54-where\">({})</span></blockquote>",
             escape(&trim_quote(&e.quote)),
-            escape(&location(e, opts.doc_text))
+            escape(&loc.locate(e))
         );
     }
     if f.evidence.len() > super::MAX_QUOTES {

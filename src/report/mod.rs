@@ -212,31 +212,57 @@ pub fn trim_quote(q: &str) -> String {
     out
 }
 
-/// Where a quote is in the document: the paragraph number (blocks are
+/// Says where a quote is in the document: the paragraph number (blocks are
 /// separated by blank lines) when the text is at hand, else the character
-/// offsets of the contract.
-pub fn location(e: &Evidence, doc_text: Option<&str>) -> String {
-    if let Some(text) = doc_text {
-        // Offsets are characters; walk chars until `start` (bounded by the text).
-        let mut para = 1usize;
-        let mut prev_newline = false;
-        for (i, c) in text.chars().enumerate() {
-            if i >= e.start {
-                return format!("paragraph {para}");
-            }
-            if c == '\n' {
-                if prev_newline {
-                    para += 1;
-                    prev_newline = false;
+/// offsets of the contract. Built once per report (one pass over the text),
+/// then each quote is a binary search.
+pub struct Locator {
+    /// Character offset where each paragraph after the first starts.
+    starts: Vec<usize>,
+    /// Characters in the text; `None` when no text was given.
+    len: Option<usize>,
+}
+
+impl Locator {
+    pub fn new(doc_text: Option<&str>) -> Locator {
+        let mut starts = Vec::new();
+        let mut len = None;
+        if let Some(text) = doc_text {
+            let mut prev_newline = false;
+            let mut n = 0;
+            for (i, c) in text.chars().enumerate() {
+                if c == '\n' {
+                    if prev_newline {
+                        starts.push(i + 1);
+                        prev_newline = false;
+                    } else {
+                        prev_newline = true;
+                    }
                 } else {
-                    prev_newline = true;
+                    prev_newline = false;
                 }
-            } else {
-                prev_newline = false;
+                n = i + 1;
             }
+            len = Some(n);
+        }
+        Locator { starts, len }
+    }
+
+    pub fn locate(&self, e: &Evidence) -> String {
+        match self.len {
+            Some(len) if e.start < len => {
+                let para = self.starts.partition_point(|&s| s <= e.start) + 1;
+                format!("paragraph {para}")
+            }
+            _ => format!("characters {}–{}", e.start, e.end),
         }
     }
-    format!("characters {}–{}", e.start, e.end)
+}
+
+/// [`Locator::locate`] for one quote (builds the locator: use a [`Locator`]
+/// for many).
+pub fn location(e: &Evidence, doc_text: Option<&str>) -> String {
+    Locator::new(doc_text).locate(e)
 }
 
 /// Options shared by the renderers.

@@ -3,7 +3,7 @@
 //! what to add to fix it. ANSI colour only when the caller asks for it.
 
 use super::{
-    RenderOptions, areas_summary, fix_for, location, sections, status_label, trim_quote,
+    Locator, RenderOptions, areas_summary, fix_for, sections, status_label, trim_quote,
     verdict_explanation, verdict_headline,
 };
 use crate::domain::{Area, Assessment, Finding, FindingStatus, Force, Verdict};
@@ -42,6 +42,7 @@ fn status_style(s: FindingStatus) -> &'static str {
 /// Renders the whole report as text ending with a newline.
 pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     let p = Painter { on: opts.color };
+    let loc = Locator::new(opts.doc_text);
     let mut out = String::new();
     let verdict_style = match a.verdict {
         Verdict::MeetsMinimum => GREEN,
@@ -144,7 +145,7 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
             let _ = writeln!(out, "  (no findings)");
         }
         for f in section.findings {
-            render_finding(&mut out, f, &p, opts);
+            render_finding(&mut out, f, &p, &loc);
         }
     }
 
@@ -173,7 +174,7 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
                     out,
                     "            \"{}\" ({})",
                     trim_quote(&e.quote),
-                    location(e, opts.doc_text)
+                    loc.locate(e)
                 );
             }
         }
@@ -181,7 +182,7 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
     out
 }
 
-fn render_finding(out: &mut String, f: &Finding, p: &Painter, opts: &RenderOptions<'_>) {
+fn render_finding(out: &mut String, f: &Finding, p: &Painter, loc: &Locator) {
     let tag = format!("{:<13}", status_label(f.status));
     let _ = writeln!(
         out,
@@ -199,7 +200,7 @@ fn render_finding(out: &mut String, f: &Finding, p: &Painter, opts: &RenderOptio
             "{indent}{} \"{}\" ({})",
             p.paint(DIM, "Quote:"),
             trim_quote(&e.quote),
-            location(e, opts.doc_text)
+            loc.locate(e)
         );
     }
     if f.evidence.len() > super::MAX_QUOTES {

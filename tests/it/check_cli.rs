@@ -272,6 +272,18 @@ fn broken_and_encrypted_pdfs_exit_2() {
 }
 
 #[test]
+fn oversized_file_is_refused_without_reading_it() {
+    // A sparse file: 1 byte over the limit, costs nothing on disk.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.txt");
+    let f = std::fs::File::create(&path).expect("create");
+    let limit = s54::extract::Limits::default().max_input_bytes as u64;
+    f.set_len(limit + 1).expect("set_len");
+    let out = s54(&[path.to_str().unwrap_or("")], None);
+    assert_unreadable(&out, "over the");
+}
+
+#[test]
 fn directory_exits_2() {
     let out = s54(&[&fixture("check")], None);
     assert_unreadable(&out, "directory");

@@ -395,3 +395,33 @@ fn single_organisation_statements_list_no_entities() {
     let g = detect(&doc("For and on behalf of Ferncombe Group Ltd"), &[]);
     assert!(!g.is_group);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn detect_on_any_text(
+            text in "(?s)[A-Za-z&.,()' \n’é0-9]{0,300}",
+            names in proptest::collection::vec("[A-Za-z&.,() ’]{0,30}", 0..5),
+        ) {
+            let members: Vec<Member> = names.iter().map(|n| member(n)).collect();
+            let g = detect(&doc(&text), &members);
+            prop_assert_eq!(g.coverage.len(), members.len());
+            let d = doc(&text);
+            for c in &g.coverage {
+                for e in &c.evidence {
+                    let sliced: String = d.text.chars().skip(e.start).take(e.end - e.start).collect();
+                    prop_assert_eq!(&sliced, &e.quote);
+                }
+            }
+        }
+
+        #[test]
+        fn members_csv_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse_members_csv(&bytes, "");
+        }
+    }
+}
