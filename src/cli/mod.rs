@@ -135,6 +135,12 @@ pub enum Command {
     Eval {
         #[arg(long)]
         corpus: PathBuf,
+        /// Print the numbers as JSON (schema `s54.eval/1`).
+        #[arg(long)]
+        json: bool,
+        /// Directory of rule files replacing the built-in rulebook.
+        #[arg(long, env = "S54_RULES_DIR")]
+        rules: Option<PathBuf>,
     },
     /// Fill a registry with synthetic organisations and statements (load tests).
     #[command(hide = true)]
@@ -173,7 +179,11 @@ pub fn run(cli: Cli) -> ExitCode {
         } => export::run(&db.db, format, &status, year, sector, org_type),
         Command::Serve { db, addr } => serve::run(&db.db, &addr),
         Command::Demo { addr } => demo::run(&addr),
-        Command::Eval { corpus } => eval::run(&corpus),
+        Command::Eval {
+            corpus,
+            json,
+            rules,
+        } => eval::run(&corpus, json, rules.as_deref()),
         Command::Generate {
             db,
             orgs,
