@@ -436,6 +436,9 @@ fn public_bodies_are_entities() {
     assert!(g.is_group);
     assert_eq!(
         g.entities,
-        vec!["Wrenford Hospitals NHS Foundation Trust", "University of Corriemoor"]
+        vec![
+            "Wrenford Hospitals NHS Foundation Trust",
+            "University of Corriemoor"
+        ]
     );
 }
