@@ -518,3 +518,215 @@ async fn demo_sites_serve_their_pages_and_the_csv_points_at_them() {
     assert_eq!(&homes[8], "Eastmere Borough Council");
     assert_eq!(&homes[1], site("eastmere-homes"));
 }
+
+/// Real-browser tests: headless Chromium driven through chromedriver with
+/// fantoccini. Skipped (with a message) only when chromium is not installed
+/// and `CI` is unset; in CI a missing browser fails the test.
+pub mod browser {
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    pub struct Browser {
+        pub client: Client,
+        driver: Child,
+        _profile: tempfile::TempDir,
+        pub downloads: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            // Our own chromedriver child, by handle.
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+
+    fn find_exe(names: &[&str]) -> Option<PathBuf> {
+        let path = std::env::var_os("PATH")?;
+        for dir in std::env::split_paths(&path) {
+            for n in names {
+                let p = dir.join(n);
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    }
+
+    /// Starts chromedriver and a headless Chromium session, or `None` when the
+    /// browser is not installed outside CI.
+    pub async fn start() -> Option<Browser> {
+        let chromium = find_exe(&["chromium", "chromium-browser", "google-chrome"]);
+        let driver = find_exe(&["chromedriver"]);
+        let (Some(chromium), Some(driver_exe)) = (chromium, driver) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromium and chromedriver are required in CI (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("skipping browser test: chromium/chromedriver not installed");
+            return None;
+        };
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("s54-chromedriver-{port}.log"));
+        let driver = Command::new(driver_exe)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut ready = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ready, "chromedriver did not start");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let downloads = tempfile::tempdir().expect("downloads dir");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,1600",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.path().to_string_lossy(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                    "safebrowsing.enabled": false
+                }
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!("a JSON object literal"),
+        };
+        // Plain HTTP to chromedriver on loopback: no TLS stack needed.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("webdriver session");
+        Some(Browser {
+            client,
+            driver,
+            _profile: profile,
+            downloads,
+        })
+    }
+
+    impl Browser {
+        /// Saves a screenshot as a test artefact (tests/artifacts/, gitignored).
+        pub async fn screenshot(&self, name: &str) {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+            let _ = std::fs::create_dir_all(&dir);
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+            }
+        }
+
+        /// The text of the first element matching `css`, waiting up to 20 s
+        /// for it; on failure the page is saved and shown.
+        pub async fn text(&self, css: &str) -> String {
+            let found = tokio::time::timeout(
+                Duration::from_secs(20),
+                self.client.wait_for_find(Locator::Css(css)),
+            )
+            .await;
+            match found {
+                Ok(Ok(el)) => el.text().await.unwrap_or_default(),
+                other => {
+                    self.screenshot("failure").await;
+                    let src = self.client.source().await.unwrap_or_default();
+                    panic!(
+                        "no element {css} ({other:?}); page:\n{}",
+                        &src[..src.len().min(3000)]
+                    );
+                }
+            }
+        }
+
+        pub async fn close(self) {
+            let c = self.client.clone();
+            let _ = c.close().await;
+            drop(self);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_uploads_a_draft_pdf_and_reads_the_verdict() {
+    use fantoccini::Locator;
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(s54::web::serve(listener, router(state_with(config()))));
+    let c = &b.client;
+    c.goto(&format!("http://{addr}/check")).await.unwrap();
+    assert_eq!(b.text("h1").await, "Check a modern slavery statement");
+    let pdf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/demo/sites/northgate-statement.pdf");
+    let input = c.find(Locator::Id("file")).await.unwrap();
+    input.send_keys(&pdf.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("entity"))
+        .await
+        .unwrap()
+        .select_by_value("company")
+        .await
+        .unwrap();
+    c.find(Locator::Id("check-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let verdict = b.text("#verdict").await;
+    b.screenshot("check-report").await;
+    assert!(
+        [
+            "Meets the legal minimum",
+            "Falls short of the law",
+            "Needs a human review"
+        ]
+        .iter()
+        .any(|v| verdict.contains(v)),
+        "verdict: {verdict}"
+    );
+    let summary = b.text("dl.summary").await;
+    assert!(summary.contains("northgate-statement.pdf"), "{summary}");
+    assert!(summary.contains("pdf"));
+    // Submitting nothing shows the GOV.UK error summary, focused links to the field.
+    c.goto(&format!("http://{addr}/check")).await.unwrap();
+    c.find(Locator::Id("check-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = b.text(".error-summary").await;
+    assert!(err.contains("There is a problem"));
+    b.screenshot("check-error").await;
+    b.close().await;
+    server.abort();
+}
