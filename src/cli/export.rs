@@ -1,5 +1,10 @@
-//! `s54 export`: stream the registry rows to stdout.
+//! `s54 export`: the registry rows to stdout, streamed.
 
+use crate::domain::OrgType;
+use crate::registry::{YearStatus, export};
+use crate::store::{ExportFilter, Store};
+use anyhow::Context;
+use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(
@@ -10,6 +15,37 @@ pub fn run(
     sector: Option<String>,
     org_type: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let _ = (db, format, status, year, sector, org_type);
-    anyhow::bail!("`s54 export` is being built")
+    let status = match status.trim() {
+        "" | "all" => None,
+        s => Some(s.parse::<YearStatus>()?),
+    };
+    let org_type = org_type.map(|t| t.parse::<OrgType>()).transpose()?;
+    let filter = ExportFilter {
+        status,
+        year,
+        sector,
+        org_type,
+        organisation_id: None,
+    };
+    let format = match format {
+        super::ExportFormat::Csv => export::Format::Csv,
+        super::ExportFormat::Json => export::Format::Json,
+        super::ExportFormat::Ndjson => export::Format::Ndjson,
+    };
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let store = Store::open(db).await?;
+        let today = chrono::Utc::now().date_naive();
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+        match export::write_export(&store, &filter, format, today, &mut out).await {
+            Ok(_) => {}
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            Err(export::ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => return Err(e.into()),
+        }
+        let _ = out.flush();
+        store.close().await;
+        Ok(ExitCode::SUCCESS)
+    })
 }

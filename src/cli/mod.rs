@@ -6,6 +6,7 @@ mod crawl;
 mod demo;
 mod eval;
 mod export;
+mod generate;
 mod import;
 mod rescore;
 mod serve;
@@ -134,6 +135,24 @@ pub enum Command {
     Eval {
         #[arg(long)]
         corpus: PathBuf,
+        /// Print the numbers as JSON (schema `s54.eval/1`).
+        #[arg(long)]
+        json: bool,
+        /// Directory of rule files replacing the built-in rulebook.
+        #[arg(long, env = "S54_RULES_DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Fill a registry with synthetic organisations and statements (load tests).
+    #[command(hide = true)]
+    Generate {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 1000)]
+        orgs: u64,
+        #[arg(long, default_value_t = 3000)]
+        versions: u64,
+        #[arg(long, default_value_t = 54)]
+        seed: u64,
     },
 }
 
@@ -160,7 +179,17 @@ pub fn run(cli: Cli) -> ExitCode {
         } => export::run(&db.db, format, &status, year, sector, org_type),
         Command::Serve { db, addr } => serve::run(&db.db, &addr),
         Command::Demo { addr } => demo::run(&addr),
-        Command::Eval { corpus } => eval::run(&corpus),
+        Command::Eval {
+            corpus,
+            json,
+            rules,
+        } => eval::run(&corpus, json, rules.as_deref()),
+        Command::Generate {
+            db,
+            orgs,
+            versions,
+            seed,
+        } => generate::run(&db.db, orgs, versions, seed),
     };
     match result {
         Ok(code) => code,

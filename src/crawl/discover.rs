@@ -174,6 +174,8 @@ pub fn looks_like_statement(doc: &Document, page: Option<&PageInfo>, url: &str) 
 pub struct FoundStatement {
     /// The URL the document was finally served from.
     pub url: String,
+    /// The URL that was requested (the link's target, before redirects).
+    pub requested: String,
     pub bytes: Arc<Vec<u8>>,
     pub doc: Document,
     /// Reached from the homepage (directly or through one labelled page).
@@ -495,6 +497,7 @@ impl<'a> Discoverer<'a> {
         if self.seen_sha.insert(doc.source.sha256.clone()) {
             self.outcome.statements.push(FoundStatement {
                 url: g.final_url.clone(),
+                requested: link.href.clone(),
                 bytes: g.bytes.clone(),
                 doc,
                 homepage_link: home_anchor.is_some(),

@@ -105,6 +105,9 @@ impl Fetcher {
             // A proxy would resolve names itself, out of the guard's sight.
             .no_proxy()
             .connect_timeout(cfg.connect_timeout)
+            // Finished sites should not keep sockets open for long.
+            .pool_idle_timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(2)
             .dns_resolver(Arc::new(resolver))
             .build()
             .map_err(|e| FetchError::Other(format!("cannot build HTTP client: {e}")))?;

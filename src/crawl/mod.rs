@@ -12,6 +12,7 @@ pub mod guard;
 pub mod page;
 pub mod politeness;
 pub mod robots;
+pub mod worker;
 
 pub use fetch::{FetchConfig, Fetcher, Gate};
 pub use politeness::Politeness;

@@ -5,6 +5,10 @@
 //!
 //! The gap is measured from the end of one request to the start of the next,
 //! so start-to-start gaps are never shorter than the delay either.
+//!
+//! On PostgreSQL several crawl processes share the slots through the store's
+//! `host_slots` table: a request reserves the host for as long as a request
+//! may take, and on completion releases it to "now + gap".
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,19 +34,30 @@ struct Slot {
     host_delay: Duration,
 }
 
+/// Slots shared with other processes through the database.
+#[derive(Debug, Clone)]
+struct Shared {
+    store: crate::store::Store,
+    /// How long a reservation holds the host when its holder never
+    /// releases it (it died): the longest a request may take.
+    hold: Duration,
+}
+
 /// Shared politeness state for every worker of one crawl process.
 #[derive(Debug)]
 pub struct Politeness {
     delay: Duration,
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
+    shared: Option<Shared>,
 }
 
 /// Holding a permit is holding the host's only request slot.
 #[derive(Debug)]
 pub struct Permit {
-    guard: OwnedMutexGuard<Slot>,
+    guard: Option<OwnedMutexGuard<Slot>>,
     delay: Duration,
     backoff: Option<Duration>,
+    shared: Option<(Shared, String)>,
 }
 
 impl Permit {
@@ -54,11 +69,27 @@ impl Permit {
 
 impl Drop for Permit {
     fn drop(&mut self) {
+        let Some(mut guard) = self.guard.take() else {
+            return;
+        };
         let gap = self
             .delay
-            .max(self.guard.host_delay)
+            .max(guard.host_delay)
             .max(self.backoff.unwrap_or_default());
-        self.guard.next_start = Instant::now() + gap;
+        guard.next_start = Instant::now() + gap;
+        if let Some((shared, host)) = self.shared.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            let next = chrono::Utc::now() + chrono::TimeDelta::from_std(gap).unwrap_or_default();
+            // The local slot stays held until the shared one is released,
+            // so this process's next request never waits on a stale hold.
+            rt.spawn(async move {
+                if let Err(e) = shared.store.release_host_slot(&host, next).await {
+                    tracing::warn!(host, error = %e, "cannot release the shared host slot");
+                }
+                drop(guard);
+            });
+        }
     }
 }
 
@@ -67,7 +98,15 @@ impl Politeness {
         Politeness {
             delay,
             hosts: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Shares the slots with other processes through `store`; `hold` is
+    /// the longest a request may take.
+    pub fn shared_through(mut self, store: crate::store::Store, hold: Duration) -> Self {
+        self.shared = Some(Shared { store, hold });
+        self
     }
 
     pub fn delay(&self) -> Duration {
@@ -94,10 +133,25 @@ impl Politeness {
         let guard = self.slot(host).lock_owned().await;
         let wait_until = guard.next_start;
         tokio::time::sleep_until(wait_until).await;
+        if let Some(sh) = &self.shared {
+            loop {
+                match sh.store.reserve_host_slot(host, sh.hold).await {
+                    Ok(None) => break,
+                    // Another process holds the host: poll, since it
+                    // releases early when its request ends.
+                    Ok(Some(w)) => tokio::time::sleep(w.min(Duration::from_millis(50))).await,
+                    Err(e) => {
+                        tracing::warn!(host, error = %e, "shared host slot unavailable; local politeness only");
+                        break;
+                    }
+                }
+            }
+        }
         Permit {
-            guard,
+            guard: Some(guard),
             delay: self.delay,
             backoff: None,
+            shared: self.shared.clone().map(|s| (s, host.to_string())),
         }
     }
 

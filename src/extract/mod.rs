@@ -69,6 +69,19 @@ pub enum ExtractError {
 /// Extracts one document. `name` is only recorded (and used as a last-resort
 /// hint between HTML and plain text); the format comes from the bytes.
 pub fn extract(bytes: &[u8], name: &str, limits: &Limits) -> Result<Document, ExtractError> {
+    extract_with_content_type(bytes, name, None, limits)
+}
+
+/// Like [`extract`], with the HTTP `Content-Type` the bytes were served with.
+/// Its charset decides how HTML and text are decoded (after a byte-order
+/// mark); the format is still sniffed from the bytes, so a PDF served as
+/// `text/html` is a PDF.
+pub fn extract_with_content_type(
+    bytes: &[u8],
+    name: &str,
+    content_type: Option<&str>,
+    limits: &Limits,
+) -> Result<Document, ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -78,12 +91,20 @@ pub fn extract(bytes: &[u8], name: &str, limits: &Limits) -> Result<Document, Ex
             limit: limits.max_input_bytes,
         });
     }
-    let kind = sniff::sniff(bytes, name).ok_or(ExtractError::UnknownFormat)?;
+    let kind = match sniff::sniff(bytes, name) {
+        Some(kind) => kind,
+        None if sniff::is_ole(bytes) => {
+            return Err(ExtractError::Docx(
+                "a legacy .doc or password-protected Office file; save it as .docx or PDF".into(),
+            ));
+        }
+        None => return Err(ExtractError::UnknownFormat),
+    };
     let extracted = match kind {
         SourceKind::Pdf => pdf::extract(bytes, limits)?,
-        SourceKind::Html => html::extract(bytes, limits)?,
+        SourceKind::Html => html::extract_with_content_type(bytes, content_type, limits)?,
         SourceKind::Docx => docx::extract(bytes, limits)?,
-        SourceKind::Text => text::extract(bytes, limits)?,
+        SourceKind::Text => text::extract_with_content_type(bytes, content_type, limits)?,
     };
     let source = SourceInfo {
         kind,

@@ -1,1 +1,389 @@
-//! Tests for this area (being built).
+//! `s54 check` end to end: the real binary on fixture statements written for
+//! these tests (tests/fixtures/check, tests/fixtures/groups; invented
+//! organisations), checking exit codes, the three formats and the error lines.
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn fixture(rel: &str) -> String {
+    format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn s54(args: &[&str], stdin: Option<&[u8]>) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_s54"));
+    cmd.arg("check")
+        .args(args)
+        .env_remove("S54_RULES_DIR")
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the s54 binary runs");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin piped");
+        pipe.write_all(bytes).expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("s54 finishes");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Exit 2 with exactly one line on stderr that starts with `s54: `.
+fn assert_unreadable(out: &Out, contains: &str) {
+    assert_eq!(
+        out.code, 2,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report on failure: {}",
+        out.stdout
+    );
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {:?}", out.stderr);
+    assert!(lines[0].starts_with("s54: "), "{}", lines[0]);
+    assert!(
+        lines[0].contains(contains),
+        "expected {contains:?} in {:?}",
+        lines[0]
+    );
+}
+
+fn json(out: &Out) -> Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+}
+
+/// Every key and type of `s54.check/1` (shared/spec/interface.md).
+fn assert_contract(v: &Value) {
+    let evidence = |v: &Value, at: &str| {
+        let list = v.as_array().unwrap_or_else(|| panic!("{at}: not a list"));
+        for e in list {
+            assert!(e["quote"].is_string(), "{at}.quote");
+            assert!(e["start"].is_u64() && e["end"].is_u64(), "{at} offsets");
+            assert!(
+                e["start"].as_u64() <= e["end"].as_u64(),
+                "{at} start <= end"
+            );
+        }
+    };
+    let date = |v: &Value, at: &str| {
+        assert!(
+            v.is_null()
+                || v.as_str()
+                    .is_some_and(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()),
+            "{at}: {v}"
+        );
+    };
+    let one_of = |v: &Value, allowed: &[&str], at: &str| {
+        assert!(allowed.contains(&v.as_str().unwrap_or("?")), "{at}: {v}");
+    };
+    assert_eq!(v["schema"], "s54.check/1");
+    one_of(
+        &v["source"]["kind"],
+        &["pdf", "html", "docx", "text"],
+        "source.kind",
+    );
+    assert!(v["source"]["name"].is_string());
+    assert!(v["source"]["bytes"].is_u64());
+    assert_eq!(v["source"]["sha256"].as_str().map(str::len), Some(64));
+    assert!(v["text_chars"].is_u64());
+    one_of(
+        &v["entity_type"],
+        &[
+            "company",
+            "llp",
+            "limited_partnership",
+            "partnership",
+            "public_body",
+            "unknown",
+        ],
+        "entity_type",
+    );
+    date(&v["financial_year"]["start"], "financial_year.start");
+    date(&v["financial_year"]["end"], "financial_year.end");
+    evidence(&v["financial_year"]["evidence"], "financial_year");
+    assert!(v["approval"]["present"].is_boolean());
+    assert!(v["approval"]["body"].is_null() || v["approval"]["body"].is_string());
+    date(&v["approval"]["date"], "approval.date");
+    evidence(&v["approval"]["evidence"], "approval");
+    assert!(v["signature"]["present"].is_boolean());
+    for k in ["name", "role"] {
+        assert!(
+            v["signature"][k].is_null() || v["signature"][k].is_string(),
+            "{k}"
+        );
+    }
+    date(&v["signature"]["date"], "signature.date");
+    evidence(&v["signature"]["evidence"], "signature");
+    for area in [
+        "structure",
+        "policies",
+        "due_diligence",
+        "risk",
+        "effectiveness",
+        "training",
+    ] {
+        let a = &v["areas"][area];
+        assert!(a["present"].is_boolean(), "{area}");
+        assert!(
+            a["strength"]
+                .as_f64()
+                .is_some_and(|s| (0.0..=1.0).contains(&s)),
+            "{area}.strength"
+        );
+        evidence(&a["evidence"], area);
+    }
+    assert!(v["group"]["is_group"].is_boolean());
+    assert!(
+        v["group"]["entities"]
+            .as_array()
+            .is_some_and(|l| l.iter().all(Value::is_string))
+    );
+    let coverage = v["group"]["coverage"].as_array().expect("coverage list");
+    for c in coverage {
+        assert!(c["name"].is_string() && c["named"].is_boolean());
+        evidence(&c["evidence"], "coverage");
+    }
+    assert!(v["no_steps_declared"].is_boolean());
+    for f in v["findings"].as_array().expect("findings list") {
+        assert!(f["rule"].is_string() && f["message"].is_string());
+        one_of(
+            &f["status"],
+            &[
+                "pass",
+                "fail",
+                "warn",
+                "review",
+                "info",
+                "not_applicable",
+                "cannot_verify",
+            ],
+            "status",
+        );
+        one_of(&f["force"], &["statute", "guidance", "proposed"], "force");
+        evidence(&f["evidence"], "finding");
+    }
+    assert!(v["score"].as_u64().is_some_and(|s| s <= 100));
+    one_of(
+        &v["verdict"],
+        &["meets_minimum", "falls_short", "needs_review"],
+        "verdict",
+    );
+}
+
+// --- verdicts and exit codes ------------------------------------------------
+
+#[test]
+fn text_report_reads_in_order() {
+    let out = s54(&[&fixture("check/compliant.txt"), "--format", "text"], None);
+    let t = &out.stdout;
+    assert!(!t.contains('\x1b'), "no colour when not a terminal");
+    let law = t.find("The law: section 54").expect("law section");
+    let guidance = t.find("Guidance: recommended").expect("guidance section");
+    let proposals = t
+        .find("Proposals: proposed, not law")
+        .expect("proposals section");
+    assert!(law < guidance && guidance < proposals);
+    assert!(t.contains("of 6 recommended areas"));
+}
+
+#[test]
+fn json_report_follows_the_contract() {
+    let out = s54(&[&fixture("check/compliant.txt"), "--format", "json"], None);
+    let v = json(&out);
+    assert_contract(&v);
+    assert_eq!(v["source"]["kind"], "text");
+    assert_eq!(v["source"]["name"], "compliant.txt");
+    let verdict = v["verdict"].as_str().unwrap_or("");
+    let code = match verdict {
+        "meets_minimum" => 0,
+        "falls_short" => 1,
+        _ => 3,
+    };
+    assert_eq!(out.code, code, "exit code follows the verdict");
+}
+
+#[test]
+fn html_report_escapes_everything() {
+    let out = s54(&[&fixture("check/script.txt"), "--format", "html"], None);
+    assert_ne!(out.code, 2, "{}", out.stderr);
+    let page = &out.stdout;
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(
+        !page.contains("<script"),
+        "script tag leaked into the report"
+    );
+    assert!(!page.contains("<img"), "img tag leaked into the report");
+    assert!(!page.contains("<b>bold"), "markup leaked into the report");
+    assert!(!page.contains("src="), "external resource");
+    assert!(page.contains("<h1"));
+}
+
+#[test]
+fn stdin_dash_is_read() {
+    let bytes = std::fs::read(fixture("check/compliant.txt")).expect("fixture");
+    let out = s54(&["-", "--format", "json"], Some(&bytes));
+    let v = json(&out);
+    assert_contract(&v);
+    assert_eq!(v["source"]["name"], "stdin");
+    assert_eq!(v["source"]["bytes"].as_u64(), Some(bytes.len() as u64));
+}
+
+// --- unreadable input and bad arguments: exit 2, one line ----------------------
+
+#[test]
+fn missing_file_exits_2() {
+    let out = s54(&[&fixture("check/no-such-file.pdf")], None);
+    assert_unreadable(&out, "no such file");
+}
+
+#[test]
+fn empty_file_exits_2() {
+    let out = s54(&[&fixture("check/empty.txt")], None);
+    assert_unreadable(&out, "empty input");
+    let out = s54(&["-"], Some(b""));
+    assert_unreadable(&out, "empty input");
+}
+
+#[test]
+fn broken_and_encrypted_pdfs_exit_2() {
+    let out = s54(&[&fixture("check/broken.pdf")], None);
+    assert_unreadable(&out, "cannot read '");
+    let out = s54(&[&fixture("check/encrypted.pdf")], None);
+    assert_unreadable(&out, "PDF is encrypted with a password");
+}
+
+#[test]
+fn oversized_file_is_refused_without_reading_it() {
+    // A sparse file: 1 byte over the limit, costs nothing on disk.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("huge.txt");
+    let f = std::fs::File::create(&path).expect("create");
+    let limit = s54::extract::Limits::default().max_input_bytes as u64;
+    f.set_len(limit + 1).expect("set_len");
+    let out = s54(&[path.to_str().unwrap_or("")], None);
+    assert_unreadable(&out, "over the");
+}
+
+#[test]
+fn directory_exits_2() {
+    let out = s54(&[&fixture("check")], None);
+    assert_unreadable(&out, "directory");
+}
+
+#[test]
+fn bad_entity_exits_2() {
+    let out = s54(
+        &[&fixture("check/compliant.txt"), "--entity", "charity"],
+        None,
+    );
+    assert_unreadable(&out, "unknown entity type 'charity'");
+}
+
+#[test]
+fn bad_dates_exit_2() {
+    let out = s54(
+        &[&fixture("check/compliant.txt"), "--fy-end", "31/03/2024"],
+        None,
+    );
+    assert_unreadable(&out, "--fy-end: invalid date '31/03/2024'");
+    let out = s54(
+        &[&fixture("check/compliant.txt"), "--published", "2024-02-30"],
+        None,
+    );
+    assert_unreadable(&out, "--published: invalid date");
+}
+
+#[test]
+fn bad_profile_exits_2() {
+    let out = s54(
+        &[&fixture("check/compliant.txt"), "--profile", "tomorrow"],
+        None,
+    );
+    assert_unreadable(&out, "unknown profile 'tomorrow'");
+}
+
+/// A loopback HTTP server answering every request with `body`; counts requests.
+fn serve(body: &'static [u8]) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = listener.local_addr().expect("addr");
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(body);
+        }
+    });
+    (format!("http://{addr}/statement.txt"), hits)
+}
+
+#[test]
+fn loopback_url_is_refused_without_allow_private() {
+    let (url, hits) = serve(b"Modern slavery statement.");
+    let out = s54(&[&url], None);
+    assert_unreadable(&out, &format!("cannot fetch '{url}'"));
+    // robots.txt or the statement: the guard refuses before connecting.
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "connected to a private address"
+    );
+}
+
+#[test]
+fn loopback_url_is_checked_with_allow_private() {
+    static BODY: &[u8] = include_bytes!("../fixtures/check/compliant.txt");
+    let (url, _hits) = serve(BODY);
+    let out = s54(&[&url, "--allow-private", "--format", "json"], None);
+    assert_ne!(out.code, 2, "{}", out.stderr);
+    let v = json(&out);
+    assert_contract(&v);
+    assert_eq!(v["source"]["bytes"].as_u64(), Some(BODY.len() as u64));
+}
+
+// --- groups and --members -------------------------------------------------------
+
+#[test]
+fn members_file_errors_exit_2() {
+    let run = |csv: &str| {
+        s54(
+            &[
+                &fixture("groups/company_group.txt"),
+                "--members",
+                &fixture(&format!("groups/{csv}")),
+            ],
+            None,
+        )
+    };
+    assert_unreadable(&run("header_only.csv"), "is empty");
+    assert_unreadable(&run("no_name_column.csv"), "no 'name' column");
+    assert_unreadable(&run("blank_names.csv"), "blank name on lines 3, 5");
+    assert_unreadable(&run("no-such.csv"), "no such file");
+}

@@ -766,3 +766,486 @@ async fn no_statement_and_broken_links_are_outcomes_not_errors() {
     );
     assert!(out.homepage.is_some());
 }
+
+// ---------------------------------------------------------------- store + worker
+
+use s54::crawl::worker::{Crawl, CrawlConfig, Summary};
+use s54::domain::OrgType;
+use s54::store::{NewOrganisation, Store, VersionSummary};
+
+/// A fresh PostgreSQL database when `S54_TEST_PG_URL` is set; in CI its
+/// absence is a failure, not a skip.
+pub async fn fresh_pg() -> Option<String> {
+    let Ok(base) = std::env::var("S54_TEST_PG_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "S54_TEST_PG_URL must be set in CI"
+        );
+        return None;
+    };
+    let pool = sqlx::PgPool::connect(&base).await.unwrap();
+    let name = format!(
+        "s54_crawl_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut u = url::Url::parse(&base).unwrap();
+    u.set_path(&format!("/{name}"));
+    Some(u.to_string())
+}
+
+/// Every backend the tests can reach: SQLite always, PostgreSQL when set.
+async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<String> {
+    let mut v = vec![format!(
+        "sqlite://{}",
+        dir.path().join(format!("{tag}.db")).display()
+    )];
+    if let Some(pg) = fresh_pg().await {
+        v.push(pg);
+    }
+    v
+}
+
+async fn add_org(store: &Store, name: &str, website: &str, turnover: i64) -> i64 {
+    store
+        .upsert_organisation(&NewOrganisation {
+            name: name.into(),
+            website: Some(website.into()),
+            org_type: Some(OrgType::Company),
+            turnover_gbp: Some(turnover),
+            source: "test".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .id()
+}
+
+fn test_config(concurrency: usize, delay_ms: u64) -> CrawlConfig {
+    let mut c = CrawlConfig::new(concurrency, Duration::from_millis(delay_ms), true);
+    c.fetch.total_timeout = Duration::from_secs(5);
+    c
+}
+
+async fn crawl_once(db: &str, cfg: CrawlConfig) -> Summary {
+    let store = Store::open(db).await.unwrap();
+    let rules = s54::rules::Rulebook::embedded().unwrap();
+    let (crawl, _) = Crawl::prepare(store.clone(), cfg, rules).await.unwrap();
+    let s = crawl.run(None).await.unwrap();
+    store.close().await;
+    s
+}
+
+async fn versions(db: &str, org: i64) -> Vec<VersionSummary> {
+    let store = Store::open(db).await.unwrap();
+    let mut v = store.versions_of(org).await.unwrap();
+    v.sort_by_key(|v| v.id);
+    store.close().await;
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn crawl_stores_statements_with_their_history() {
+    let footer = TestSite::start(vec![
+        (
+            "/",
+            home("<a href='/modern-slavery'>Modern Slavery Statement</a>"),
+        ),
+        (
+            "/modern-slavery",
+            Route::Html(statement_html("Footer Ltd", 2024, "")),
+        ),
+    ])
+    .await;
+    let pdf = TestSite::start(vec![
+        ("/", home("<a href='/policies'>Policies</a>")),
+        (
+            "/policies",
+            page(
+                "Policies",
+                "<a href='/msa.pdf'>Modern slavery statement</a>",
+            ),
+        ),
+        (
+            "/msa.pdf",
+            Route::Body("application/pdf", STATEMENT_PDF.to_vec()),
+        ),
+    ])
+    .await;
+    let hidden = TestSite::start(vec![
+        ("/", home("<a href='/contact'>Contact</a>")),
+        (
+            "/modern-slavery-statement",
+            Route::Html(statement_html("Hidden Ltd", 2024, "")),
+        ),
+    ])
+    .await;
+    hidden.set(
+        "/sitemap.xml",
+        Route::Body(
+            "application/xml",
+            format!(
+                "<urlset><url><loc>{}</loc></url></urlset>",
+                hidden.url("/modern-slavery-statement")
+            )
+            .into_bytes(),
+        ),
+    );
+    let none = TestSite::start(vec![("/", home("<a href='/about'>About us</a>"))]).await;
+    let small = TestSite::start(vec![
+        ("/", home("<a href='/msa'>Modern slavery statement</a>")),
+        ("/msa", Route::Html(statement_html("Small Ltd", 2024, ""))),
+    ])
+    .await;
+    let closed = TestSite::start(vec![
+        (
+            "/robots.txt",
+            Route::Body("text/plain", b"User-agent: *\nDisallow: /\n".to_vec()),
+        ),
+        ("/", home("<a href='/msa'>Modern slavery statement</a>")),
+    ])
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for db in backends(&dir, "history").await {
+        for s in [&footer, &pdf, &hidden, &none, &small, &closed] {
+            s.state.hits.lock().unwrap().clear();
+        }
+        footer.set(
+            "/modern-slavery",
+            Route::Html(statement_html("Footer Ltd", 2024, "")),
+        );
+        let store = Store::open(&db).await.unwrap();
+        let o_footer = add_org(&store, "Footer Ltd", &footer.url("/"), 50_000_000).await;
+        let o_pdf = add_org(&store, "Pdf plc", &pdf.url("/"), 40_000_000).await;
+        let o_hidden = add_org(&store, "Hidden Ltd", &hidden.url("/"), 90_000_000).await;
+        let o_none = add_org(&store, "None Ltd", &none.url("/"), 36_000_000).await;
+        let o_small = add_org(&store, "Small Ltd", &small.url("/"), 35_999_999).await;
+        let o_closed = add_org(&store, "Closed Ltd", &closed.url("/"), 60_000_000).await;
+        store.close().await;
+
+        let s1 = crawl_once(&db, test_config(3, 5)).await;
+        assert_eq!(s1.sites, 5, "{db}: {s1:?}");
+        assert_eq!(s1.new_versions, 3, "{db}: {s1:?}");
+        assert!(s1.round_finished);
+        assert_eq!(s1.errors.get("robots_disallowed"), Some(&1), "{s1:?}");
+
+        let v = versions(&db, o_footer).await;
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].homepage.linked, Some(true));
+        assert_eq!(v[0].homepage.region.as_deref(), Some("footer"));
+        assert_eq!(
+            v[0].homepage.anchor_text.as_deref(),
+            Some("Modern Slavery Statement")
+        );
+        assert!(v[0].fetch_id.is_some());
+        let v = versions(&db, o_pdf).await;
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].homepage.linked, Some(true));
+        assert_eq!(
+            v[0].homepage.via_page.as_deref(),
+            Some(pdf.url("/policies").as_str())
+        );
+        let v = versions(&db, o_hidden).await;
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].homepage.linked, Some(false));
+        assert_eq!(v[0].homepage.found_via.as_deref(), Some("sitemap"));
+        assert!(versions(&db, o_none).await.is_empty());
+        assert!(versions(&db, o_closed).await.is_empty());
+        assert_eq!(closed.paths(), vec!["/robots.txt"]);
+        // Under the threshold: not crawled by default.
+        assert!(small.paths().is_empty());
+        assert!(versions(&db, o_small).await.is_empty());
+
+        // Second round: the footer statement changed, the PDF did not.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        footer.set(
+            "/modern-slavery",
+            Route::Html(statement_html(
+                "Footer Ltd",
+                2025,
+                "We also joined an industry initiative.",
+            )),
+        );
+        let s2 = crawl_once(&db, test_config(3, 5)).await;
+        assert_eq!(s2.round, s1.round + 1);
+        assert_eq!(s2.new_versions, 1, "{s2:?}");
+        assert_eq!(s2.unchanged_versions, 2, "{s2:?}");
+        let v = versions(&db, o_footer).await;
+        assert_eq!(v.len(), 2, "{db}: two versions kept");
+        assert!(v[0].last_seen < v[1].first_seen);
+        assert_ne!(v[0].document_sha256, v[1].document_sha256);
+        let p = versions(&db, o_pdf).await;
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].last_seen > p[0].first_seen,
+            "unchanged: last_seen moved"
+        );
+
+        // Named organisations are crawled whatever their scope.
+        let mut cfg = test_config(1, 5);
+        cfg.orgs = vec![o_small];
+        let s3 = crawl_once(&db, cfg).await;
+        assert_eq!(s3.sites, 1);
+        assert_eq!(versions(&db, o_small).await.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_site_that_is_down_is_retried_later_not_forgotten() {
+    let down = TestSite::start(vec![("/", Route::Status(503))]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("down.db").display());
+    let store = Store::open(&db).await.unwrap();
+    add_org(&store, "Down Ltd", &down.url("/"), 50_000_000).await;
+    store.close().await;
+    let s = crawl_once(&db, test_config(1, 5)).await;
+    assert_eq!(s.retry_later, 1, "{s:?}");
+    assert!(!s.round_finished);
+    let store = Store::open(&db).await.unwrap();
+    let c = store.queue_counts().await.unwrap();
+    assert_eq!(c.pending, 1);
+}
+
+// ---------------------------------------------------------------- the real binary
+
+/// A small deterministic pseudo-random sequence (no extra crate).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        lo + (self.0 >> 33) % (hi - lo)
+    }
+}
+
+/// Sites with a little latency: half link a statement directly, half a
+/// listing of two years.
+async fn slow_sites(n: usize, tag: &str) -> Vec<TestSite> {
+    let mut v = Vec::new();
+    let slow = |r: Route| Route::Slow(Duration::from_millis(50), Box::new(r));
+    for i in 0..n {
+        let org = format!("{tag} Org {i}");
+        let site = if i % 2 == 0 {
+            TestSite::start(vec![
+                ("/robots.txt", slow(Route::Status(404))),
+                (
+                    "/",
+                    slow(home("<a href='/msa'>Modern slavery statement</a>")),
+                ),
+                ("/msa", slow(Route::Html(statement_html(&org, 2024, "")))),
+            ])
+            .await
+        } else {
+            TestSite::start(vec![
+                ("/robots.txt", slow(Route::Status(404))),
+                ("/", slow(home("<a href='/msa'>Modern slavery</a>"))),
+                (
+                    "/msa",
+                    slow(page(
+                        "Modern slavery",
+                        "<h1>Our statements</h1><a href='/msa/2024'>Modern slavery statement 2024</a> \
+                         <a href='/msa/2023'>Modern slavery statement 2023</a>",
+                    )),
+                ),
+                ("/msa/2024", slow(Route::Html(statement_html(&org, 2024, "")))),
+                ("/msa/2023", slow(Route::Html(statement_html(&org, 2023, "")))),
+            ])
+            .await
+        };
+        v.push(site);
+    }
+    v
+}
+
+fn crawl_cmd(db: &str, concurrency: usize, delay_ms: u64) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_s54"));
+    c.args([
+        "crawl",
+        "--db",
+        db,
+        "--allow-private",
+        "--concurrency",
+        &concurrency.to_string(),
+        "--per-host-delay-ms",
+        &delay_ms.to_string(),
+    ])
+    .env("S54_CRAWL_LEASE_SECS", "1")
+    .env_remove("DATABASE_URL")
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .kill_on_drop(true);
+    c
+}
+
+/// (organisation name, url, sha256) of every stored version.
+async fn registry(db: &str) -> Vec<(String, String, String)> {
+    let store = Store::open(db).await.unwrap();
+    let mut out = Vec::new();
+    for t in store.crawl_targets(&[]).await.unwrap() {
+        let org = store
+            .organisation(t.organisation_id)
+            .await
+            .unwrap()
+            .unwrap();
+        for v in store.versions_of(org.id).await.unwrap() {
+            let path = url::Url::parse(&v.url).unwrap().path().to_string();
+            out.push((org.name.clone(), path, v.document_sha256));
+        }
+    }
+    store.close().await;
+    out.sort();
+    out
+}
+
+/// No URL fetched twice for one organisation (everything here is one round).
+async fn assert_no_duplicate_fetches(db: &str) {
+    let store = Store::open(db).await.unwrap();
+    for t in store.crawl_targets(&[]).await.unwrap() {
+        let fetches = store.fetches_of(t.organisation_id, 10_000).await.unwrap();
+        let mut urls: Vec<&str> = fetches.iter().map(|f| f.url.as_str()).collect();
+        let n = urls.len();
+        urls.sort();
+        urls.dedup();
+        assert_eq!(urls.len(), n, "{db}: a URL was fetched twice: {fetches:?}");
+    }
+    store.close().await;
+}
+
+async fn setup_orgs(db: &str, sites: &[TestSite], tag: &str) {
+    let store = Store::open(db).await.unwrap();
+    for (i, s) in sites.iter().enumerate() {
+        add_org(&store, &format!("{tag} Org {i}"), &s.url("/"), 100_000_000).await;
+    }
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_crawls_resume_without_loss_or_duplicates() {
+    let sites = slow_sites(10, "Resume").await;
+    let dir = tempfile::tempdir().unwrap();
+    let calm = format!("sqlite://{}", dir.path().join("calm.db").display());
+    let killed = format!("sqlite://{}", dir.path().join("killed.db").display());
+    setup_orgs(&calm, &sites, "Resume").await;
+    setup_orgs(&killed, &sites, "Resume").await;
+
+    let t = Instant::now();
+    let out = crawl_cmd(&calm, 2, 20).output().await.unwrap();
+    eprintln!("uninterrupted crawl: {:?}", t.elapsed());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = registry(&calm).await;
+    assert_eq!(expected.len(), 15, "{expected:?}");
+
+    let mut rng = Lcg(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64);
+    let started = Instant::now();
+    let mut partial = Vec::new();
+    for _ in 0..3 {
+        let mut child = crawl_cmd(&killed, 2, 20).spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(rng.next(150, 1200))).await;
+        let _ = child.kill().await;
+        partial.push(registry(&killed).await.len());
+    }
+    // The kills interrupted real work (the crawl was not already over).
+    assert!(partial.iter().any(|n| *n < expected.len()), "{partial:?}");
+    let out = crawl_cmd(&killed, 2, 20).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("round complete"), "{stdout}");
+    assert!(started.elapsed() < Duration::from_secs(40));
+    eprintln!(
+        "kill-and-resume: partial registries {partial:?}, total {:?}",
+        started.elapsed()
+    );
+    assert_eq!(registry(&killed).await, expected);
+    assert_no_duplicate_fetches(&killed).await;
+    assert_no_duplicate_fetches(&calm).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_share_one_postgres_database_politely() {
+    let Some(db) = fresh_pg().await else { return };
+    // Every statement lives on one shared host, so both processes compete
+    // for it; its request log shows whether politeness held across them.
+    let cdn = TestSite::start(vec![]).await;
+    let mut sites = Vec::new();
+    for i in 0..8 {
+        let doc = format!("/org{i}/modern-slavery-statement");
+        cdn.set(
+            &doc,
+            Route::Slow(
+                Duration::from_millis(20),
+                Box::new(Route::Html(statement_html(
+                    &format!("Shared Org {i}"),
+                    2024,
+                    "",
+                ))),
+            ),
+        );
+        sites.push(
+            TestSite::start(vec![(
+                "/",
+                home(&format!(
+                    "<a href='{}'>Modern slavery statement</a>",
+                    cdn.url(&doc)
+                )),
+            )])
+            .await,
+        );
+    }
+    setup_orgs(&db, &sites, "Shared").await;
+    let a = crawl_cmd(&db, 3, 40).output();
+    let b = crawl_cmd(&db, 3, 40).output();
+    let (a, b) = tokio::join!(a, b);
+    for o in [a.unwrap(), b.unwrap()] {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // No URL fetched twice, at the servers and in the database.
+    let mut paths = cdn.paths();
+    paths.retain(|p| p != "/robots.txt" && p != "/sitemap.xml");
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "{paths:?}");
+    assert_eq!(n, 8);
+    for s in &sites {
+        let mut p = s.paths();
+        let n = p.len();
+        p.sort();
+        p.dedup();
+        assert_eq!(p.len(), n, "{p:?}");
+    }
+    assert_no_duplicate_fetches(&db).await;
+    assert_eq!(registry(&db).await.len(), 8);
+    // One request at a time on the shared host, 40 ms apart.
+    assert_eq!(cdn.state.max_inflight.load(Ordering::SeqCst), 1);
+    let mut hits = cdn.state.hits.lock().unwrap().clone();
+    hits.sort_by_key(|h| h.start);
+    for w in hits.windows(2) {
+        assert!(
+            w[1].start >= w[0].end + Duration::from_millis(35),
+            "gap {:?}",
+            w[1].start.duration_since(w[0].end)
+        );
+    }
+}

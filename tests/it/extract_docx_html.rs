@@ -1,1 +1,411 @@
-//! Tests for this area (being built).
+//! HTML, DOCX and plain-text extraction through the public entry points,
+//! over the hand-made fixtures in tests/fixtures/{html,docx} and generated
+//! hostile inputs.
+
+use s54::domain::{BlockKind, Document, SourceKind};
+use s54::extract::{ExtractError, Limits, extract, extract_with_content_type};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn doc(rel: &str) -> Document {
+    extract(&fixture(rel), rel, &Limits::default()).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn blocks(d: &Document) -> Vec<(BlockKind, &str)> {
+    d.blocks.iter().map(|b| (b.kind, d.block_text(b))).collect()
+}
+
+fn link<'a>(d: &'a Document, href: &str) -> &'a s54::domain::Link {
+    d.links
+        .iter()
+        .find(|l| l.href == href)
+        .unwrap_or_else(|| panic!("no link {href} in {:?}", d.links))
+}
+
+#[test]
+fn html_semantic_page_keeps_the_article_only() {
+    let d = doc("html/semantic.html");
+    assert_eq!(d.source.kind, SourceKind::Html);
+    let b = blocks(&d);
+    assert_eq!(
+        b[0],
+        (BlockKind::Heading(1), "Modern Slavery Statement 2024")
+    );
+    assert!(b.contains(&(BlockKind::Heading(2), "Policies")));
+    assert!(b.contains(&(BlockKind::ListItem, "Supplier code of conduct")));
+    assert!(b.contains(&(BlockKind::TableCell, "Procurement team")));
+    assert!(b.contains(&(BlockKind::TableCell, "92%")));
+    assert!(b.contains(&(BlockKind::Paragraph, "Jane Doe\nDirector\n12 June 2024")));
+    // Entities decoded, &nbsp; folded, inline <strong> joined into its sentence.
+    assert!(
+        d.text.contains(
+            "Example Widgets Ltd has taken during the financial year ending 31 March 2024."
+        )
+    );
+    assert!(
+        d.text
+            .contains("designs and sells industrial widgets from two sites")
+    );
+    for chrome in [
+        "cookies",
+        "Accept",
+        "Skip to content",
+        "About us",
+        "Careers",
+        "Policies\n\nAnti",
+        "Home",
+        "Related:",
+        "Latest news",
+        "export award",
+        "Registered in England",
+        "Privacy",
+        "SCRIPT TEXT",
+        "STYLE TEXT",
+        "tail script",
+    ] {
+        if chrome == "Policies\n\nAnti" {
+            // The heading "Policies" is content; only the breadcrumb link text must go.
+            continue;
+        }
+        assert!(
+            !d.text.contains(chrome),
+            "chrome {chrome:?} leaked into {:?}",
+            d.text
+        );
+    }
+    assert!(!d.text.contains("› Policies"));
+}
+
+#[test]
+fn html_links_cover_the_whole_page_with_regions() {
+    let d = doc("html/semantic.html");
+    let logo = link(&d, "/");
+    assert_eq!(
+        logo.text, "Example Widgets home",
+        "logo link text comes from alt"
+    );
+    assert_eq!(logo.region, "header");
+    assert_eq!(link(&d, "/careers").region, "nav");
+    assert_eq!(
+        link(&d, "/policies").region,
+        "nav",
+        "breadcrumb <nav> inside <main>"
+    );
+    let statement = link(&d, "/modern-slavery-statement");
+    assert_eq!(statement.region, "footer");
+    assert_eq!(statement.text, "Modern slavery statement");
+    assert_eq!(statement.title.as_deref(), Some("Our statement"));
+    assert_eq!(link(&d, "#content").region, "body");
+
+    let soup = extract_with_content_type(
+        &fixture("html/divsoup.utf8.html"),
+        "d.html",
+        Some("text/html; charset=utf-8"),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(link(&soup, "/news.htm").region, "nav", "id=top-menu");
+    assert_eq!(
+        link(&soup, "/statement.pdf").region,
+        "footer",
+        "id=footer-links"
+    );
+    assert_eq!(link(&soup, "/b.htm").region, "body");
+    let landing = doc("html/landing.html");
+    assert_eq!(link(&landing, "/files/msa-2024.pdf").region, "main");
+}
+
+#[test]
+fn html_without_landmarks_falls_back_to_the_cleaned_body() {
+    let d = doc("html/divsoup-cp1252.html");
+    let b = blocks(&d);
+    assert_eq!(
+        b[0],
+        (BlockKind::Heading(1), "Example Widgets - Statement"),
+        "title stands in for a missing h1"
+    );
+    assert!(b.contains(&(
+        BlockKind::Paragraph,
+        "Slavery and Human Trafficking Statement"
+    )));
+    // windows-1252 quotes and pound sign decoded via <meta http-equiv>.
+    assert!(
+        d.text
+            .contains("Example Widgets Ltd (\u{201c}the Company\u{201d}) is committed")
+    );
+    assert!(d.text.contains("exceeds £36 million"));
+    assert!(
+        d.text
+            .contains("We audit our suppliers annually & ask them")
+    );
+    // Unclosed <p>s are still separate blocks.
+    assert!(b.contains(&(
+        BlockKind::Paragraph,
+        "Our risk assessment covers suppliers in high-risk countries"
+    )));
+    assert!(b.contains(&(BlockKind::Paragraph, "Signed:\nJane Doe\nDirector")));
+    assert!(
+        d.text.contains("Collapsed training details"),
+        "accordion panels are content"
+    );
+    for chrome in [
+        "Hidden promo",
+        "★",
+        "Jobs",
+        "Gadgets",
+        "Call us today",
+        "Terms",
+    ] {
+        assert!(
+            !d.text.contains(chrome),
+            "{chrome:?} leaked into {:?}",
+            d.text
+        );
+    }
+    // The same page served as UTF-8 (header beats the meta tag) gives the same text.
+    let utf8 = extract_with_content_type(
+        &fixture("html/divsoup.utf8.html"),
+        "d.html",
+        Some("text/html; charset=utf-8"),
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(utf8.text, d.text);
+}
+
+#[test]
+fn html_short_page_is_not_just_its_cookie_banner() {
+    let d = doc("html/landing.html");
+    assert_eq!(
+        blocks(&d),
+        vec![
+            (BlockKind::Heading(1), "Modern slavery statement"),
+            (
+                BlockKind::Paragraph,
+                "Example Widgets Ltd publishes an annual statement under the Modern Slavery Act 2015."
+            ),
+            (
+                BlockKind::Paragraph,
+                "Download our modern slavery statement (PDF)"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn html_whole_page_form_is_kept() {
+    let d = doc("html/aspnet.html");
+    let b = blocks(&d);
+    assert_eq!(
+        b[0],
+        (BlockKind::Heading(1), "Modern Slavery Act Statement")
+    );
+    assert!(
+        d.text
+            .contains("We check the right to work of every agency worker")
+    );
+    assert!(d.text.contains("Signed by John Smith, Managing Director"));
+    assert!(!d.text.contains("Contact"), "{:?}", d.text);
+    assert!(!d.text.contains("Modern slavery\n"), "footer link text");
+    assert_eq!(link(&d, "/default.aspx").region, "header");
+}
+
+#[test]
+fn html_wordpress_article_keeps_its_own_header_and_footer() {
+    let d = doc("html/wordpress.html");
+    let b = blocks(&d);
+    assert_eq!(b[0], (BlockKind::Heading(1), "Modern Slavery Statement"));
+    assert_eq!(b[1], (BlockKind::Heading(3), "Introduction"));
+    assert_eq!(
+        b[2],
+        (
+            BlockKind::Paragraph,
+            "This statement covers the financial year to 31 December 2023."
+        )
+    );
+    assert!(d.text.contains("supplier audits completed: 14 in 2023"));
+    assert!(
+        d.text
+            .contains("Approved by the board of directors on 3 April 2024.")
+    );
+    for chrome in ["Share this", "Twitter", "Leave a reply", "comment text"] {
+        assert!(!d.text.contains(chrome), "{chrome:?} leaked");
+    }
+}
+
+#[test]
+fn content_type_charset_decides_when_the_page_is_silent() {
+    let page = b"<html><body><main><p>Caf\xe9 \x93quoted\x94 \xa35</p></main></body></html>";
+    let l = Limits::default();
+    let d =
+        extract_with_content_type(page, "p", Some("text/html; charset=ISO-8859-1"), &l).unwrap();
+    assert_eq!(d.text, "Café \u{201c}quoted\u{201d} £5");
+    // Without a header: not UTF-8, so windows-1252 — the same here.
+    assert_eq!(extract(page, "p", &l).unwrap().text, d.text);
+    // A header naming UTF-8 wins over the fallback: bad bytes become U+FFFD.
+    let d = extract_with_content_type(page, "p", Some("text/html; charset=utf-8"), &l).unwrap();
+    assert!(d.text.contains('\u{fffd}'));
+    // Plain text honours the header too.
+    let d = extract_with_content_type(
+        b"\xa35 paid",
+        "t.txt",
+        Some("text/plain; charset=windows-1252"),
+        &l,
+    )
+    .unwrap();
+    assert_eq!(
+        (d.source.kind, d.text.as_str()),
+        (SourceKind::Text, "£5 paid")
+    );
+}
+
+#[test]
+fn sniffing_ignores_the_name_and_content_type() {
+    let l = Limits::default();
+    let d = extract_with_content_type(
+        b"# Statement\n\nWe train **all** staff.",
+        "s.html",
+        Some("text/html"),
+        &l,
+    )
+    .unwrap();
+    assert_eq!(d.source.kind, SourceKind::Text);
+    assert_eq!(d.text, "Statement\n\nWe train all staff.");
+    let d = extract(b"  <!-- x -->\n<!DOCTYPE html><p>Hi</p>", "s.txt", &l).unwrap();
+    assert_eq!(d.source.kind, SourceKind::Html);
+    match extract(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0", "s.docx", &l) {
+        Err(ExtractError::Docx(msg)) => assert!(msg.contains("legacy .doc")),
+        other => panic!("OLE file: {other:?}"),
+    }
+    assert!(matches!(
+        extract(b"\x89PNG\r\n\x1a\n\0\0", "s.html", &l),
+        Err(ExtractError::UnknownFormat)
+    ));
+}
+
+// ---- hostile HTML -------------------------------------------------------
+
+fn quick(html: &[u8]) -> Result<Document, ExtractError> {
+    let t = Instant::now();
+    let r = extract(html, "hostile.html", &Limits::default());
+    // Debug build on a shared machine; release is an order of magnitude faster.
+    assert!(
+        t.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        t.elapsed()
+    );
+    r
+}
+
+#[test]
+fn html_nested_100k_deep_does_not_overflow() {
+    for open in [
+        "<div>",
+        "<section><article>",
+        "<table><tr><td>",
+        "<b><i>",
+        "<ul><li>",
+    ] {
+        let mut page = b"<html><body>".to_vec();
+        page.extend(open.repeat(100_000).into_bytes());
+        page.extend_from_slice(b"Deep statement text");
+        let d = quick(&page).unwrap_or_else(|e| panic!("{open}: {e}"));
+        assert!(d.text.contains("Deep statement text"), "{open}");
+        if open != "<b><i>" {
+            assert!(
+                d.notes.iter().any(|n| n.contains("flattened")),
+                "{open}: {:?}",
+                d.notes
+            );
+        }
+    }
+    // Closed again, too: 100k opens then 100k closes, then more content.
+    let page = format!(
+        "{}inner{}<p>after</p>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let d = quick(page.as_bytes()).unwrap();
+    assert!(d.text.contains("inner") && d.text.contains("after"));
+}
+
+#[test]
+fn html_garbage_never_panics() {
+    let cases: Vec<Vec<u8>> = vec![
+        b"<html><body><p>nul\0bytes\0here</p>".to_vec(),
+        b"<html><body><p>bad utf8 \xff\xfe\xc3 here".to_vec(),
+        b"<html><body><div><p><table><tr><td><ul><li><a href='x'>unclosed".to_vec(),
+        format!("<html><body><div class=\"{}\">big attr</div>", "x".repeat(10 << 20)).into_bytes(),
+        format!("<html><body><a href=\"{}\">long href</a>", "h".repeat(1 << 20)).into_bytes(),
+        b"<html><body><p>a<!-- unterminated comment".to_vec(),
+        b"<html><body><script>never closed".to_vec(),
+        b"<!DOCTYPE html><html><body></body></html>".to_vec(),
+        b"<html><body><svg><foreignObject><p>in svg</p></foreignObject></svg><math><mi>x</mi></math>".to_vec(),
+        b"<html><body><template><p>t</p></template><noscript>n</noscript>".to_vec(),
+        b"<html><body><p>&#0; &#xD800; &#1114112; &bogus; &amp</p>".to_vec(),
+    ];
+    for (i, page) in cases.iter().enumerate() {
+        match quick(page) {
+            Ok(d) => assert!(!d.text.contains('\0'), "case {i}"),
+            Err(e) => panic!("case {i}: {e}"),
+        }
+    }
+    let d = quick(&cases[0]).unwrap();
+    // Browsers drop U+0000 in body text; so does html5ever.
+    assert_eq!(d.text, "nulbyteshere");
+    let d = quick(&cases[1]).unwrap();
+    assert!(d.text.starts_with("bad utf8"));
+    let d = quick(&cases[3]).unwrap();
+    assert_eq!(d.text, "big attr");
+    assert_eq!(
+        quick(&cases[4]).unwrap().links[0].href.len(),
+        4096,
+        "hrefs are capped"
+    );
+}
+
+#[test]
+fn html_ten_megabytes_of_text() {
+    let para = "Example Widgets Ltd trains every buyer. ".repeat(25);
+    let mut page = String::from("<html><body><main>");
+    while page.len() < 10 << 20 {
+        page.push_str("<p>");
+        page.push_str(&para);
+        page.push_str("</p>\n");
+    }
+    let d = quick(page.as_bytes()).unwrap();
+    assert!(d.text.len() > 9 << 20);
+    // The text limit is enforced, with an error rather than a truncated text.
+    let small = Limits {
+        max_text_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        extract(page.as_bytes(), "big.html", &small),
+        Err(ExtractError::Limit(_))
+    ));
+    // So is the time budget.
+    let hurried = Limits {
+        max_time: Duration::ZERO,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        extract(page.as_bytes(), "big.html", &hurried),
+        Err(ExtractError::Limit(_))
+    ));
+}
+
+#[test]
+fn html_link_flood_is_capped() {
+    let page = "<a href=/x>x</a>".repeat(50_000);
+    let d = quick(format!("<html><body>{page}").as_bytes()).unwrap();
+    assert_eq!(d.links.len(), 10_000);
+    assert!(d.notes.iter().any(|n| n.contains("links")));
+}

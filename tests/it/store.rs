@@ -1,1 +1,1174 @@
-//! Tests for this area (being built).
+//! The registry store: one story run against SQLite (always) and PostgreSQL
+//! (when `S54_TEST_PG_URL` is set; required when `CI` is set). Each run gets
+//! a fresh database: a temp file, or a uniquely named PostgreSQL database
+//! dropped afterwards.
+
+use chrono::{NaiveDate, SubsecRound, TimeDelta, Utc};
+use s54::domain::*;
+use s54::registry::YearStatus;
+use s54::store::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh database for one test; dropped (PostgreSQL) or deleted (SQLite) at the end.
+pub struct TestDb {
+    pub url: String,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("s54.db").display());
+        TestDb {
+            url,
+            pg_admin: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new PostgreSQL database, or `None` when no server is configured.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = match std::env::var("S54_TEST_PG_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "S54_TEST_PG_URL must be set in CI: the store tests run on PostgreSQL too"
+                );
+                return None;
+            }
+        };
+        let name = format!(
+            "s54_t_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            Utc::now().timestamp_subsec_nanos()
+        );
+        let pool = sqlx::PgPool::connect(&admin)
+            .await
+            .expect("connect to S54_TEST_PG_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create test database");
+        pool.close().await;
+        let mut url = url::Url::parse(&admin).expect("S54_TEST_PG_URL is a URL");
+        url.set_path(&name);
+        Some(TestDb {
+            url: url.to_string(),
+            pg_admin: Some((admin, name)),
+            _dir: None,
+        })
+    }
+
+    /// Drops the PostgreSQL database (SQLite files go with the temp dir).
+    pub async fn cleanup(self) {
+        if let Some((admin, name)) = &self.pg_admin
+            && let Ok(pool) = sqlx::PgPool::connect(admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&pool)
+            .await;
+            pool.close().await;
+        }
+    }
+}
+
+/// Runs `story` on SQLite and, when configured, on PostgreSQL.
+pub async fn on_both<F, Fut>(story: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let db = TestDb::sqlite();
+    story(db.url.clone()).await;
+    db.cleanup().await;
+    if let Some(db) = TestDb::postgres().await {
+        story(db.url.clone()).await;
+        db.cleanup().await;
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn finding(rule: &str, status: FindingStatus) -> Finding {
+    Finding {
+        rule: rule.into(),
+        status,
+        force: Force::Statute,
+        message: String::new(),
+        evidence: vec![],
+        fix: None,
+    }
+}
+
+/// A hand-made assessment: what the checker would say about a statement.
+fn assessment(fy_end: Option<NaiveDate>, board_ok: bool, areas: &[Area]) -> Assessment {
+    let findings = vec![
+        finding(
+            "MSA-54-6a-board-approval",
+            if board_ok {
+                FindingStatus::Pass
+            } else {
+                FindingStatus::Fail
+            },
+        ),
+        finding("MSA-54-6a-director-signature", FindingStatus::Pass),
+    ];
+    let mut a = Assessment {
+        schema: CHECK_SCHEMA.into(),
+        source: SourceInfo {
+            kind: SourceKind::Text,
+            name: "statement.txt".into(),
+            bytes: 10,
+            sha256: String::new(),
+        },
+        text_chars: 10,
+        entity_type: EntityType::Company,
+        financial_year: FinancialYear {
+            start: fy_end.and_then(|e| e.checked_sub_days(chrono::Days::new(364))),
+            end: fy_end,
+            evidence: vec![],
+        },
+        approval: Approval {
+            present: board_ok,
+            body: Some("the Board".into()),
+            date: fy_end.map(|e| e + TimeDelta::days(60)),
+            evidence: vec![],
+        },
+        signature: Signature {
+            present: true,
+            name: Some("Jane Example".into()),
+            role: Some("Director".into()),
+            date: None,
+            evidence: vec![],
+        },
+        areas: Areas::default(),
+        group: Group::default(),
+        no_steps_declared: false,
+        verdict: Verdict::from_findings(&findings),
+        findings,
+        score: 40 + 10 * areas.len() as u8,
+        readiness: 0,
+        profile: "current".into(),
+        notes: vec![],
+    };
+    for area in areas {
+        a.areas.get_mut(*area).present = true;
+    }
+    a
+}
+
+fn company(name: &str, number: &str, turnover: i64) -> NewOrganisation {
+    NewOrganisation {
+        name: name.into(),
+        website: Some(format!("https://{}.example", number.to_lowercase())),
+        org_type: Some(OrgType::Company),
+        sector: Some("Retail".into()),
+        turnover_gbp: Some(turnover),
+        company_number: Some(number.into()),
+        financial_year_end: Some("03-31".into()),
+        source: "test".into(),
+        ..Default::default()
+    }
+}
+
+fn version(
+    org: i64,
+    url: &str,
+    body: &str,
+    seen: chrono::DateTime<Utc>,
+    a: Option<Assessment>,
+    linked: Option<bool>,
+) -> NewVersion {
+    NewVersion {
+        organisation_id: org,
+        url: url.into(),
+        bytes: body.as_bytes().to_vec(),
+        content_type: Some("text/plain".into()),
+        seen_at: seen,
+        text: body.into(),
+        blocks: vec![],
+        assessment: a,
+        homepage: HomepageLink {
+            linked,
+            found_via: Some(
+                if linked == Some(false) {
+                    "sitemap"
+                } else {
+                    "homepage"
+                }
+                .into(),
+            ),
+            homepage_url: Some("https://example.test/".into()),
+            anchor_text: linked
+                .filter(|l| *l)
+                .map(|_| "Modern slavery statement".into()),
+            href: Some(url.into()),
+            region: Some("footer".into()),
+            via_page: None,
+        },
+        fetch_id: None,
+    }
+}
+
+async fn collect_rows(store: &Store, filter: &ExportFilter, today: NaiveDate) -> Vec<RegistryRow> {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    let mut rows = store.registry_rows(filter, today).await.expect("rows");
+    while let Some(r) = rows.next().await {
+        out.push(r.expect("row"));
+    }
+    out
+}
+
+async fn store_story(url: String) {
+    let store = Store::open(&url).await.expect("open + migrate");
+    // Opening again applies nothing new and keeps working.
+    let store2 = Store::open(&url).await.expect("reopen");
+    store2.ping().await.expect("ping");
+    store2.close().await;
+
+    // Organisations: upsert by company number, then by normalised name.
+    let acme = store
+        .upsert_organisation(&company("Acme Widgets Ltd", "AC000001", 50_000_000))
+        .await
+        .unwrap();
+    assert!(matches!(acme, Upserted::Inserted(_)));
+    let again = store
+        .upsert_organisation(&company("Acme Widgets Ltd", "AC000001", 50_000_000))
+        .await
+        .unwrap();
+    assert_eq!(again, Upserted::Unchanged(acme.id()));
+    let renamed = store
+        .upsert_organisation(&company("ACME WIDGETS LIMITED", "AC000001", 60_000_000))
+        .await
+        .unwrap();
+    assert_eq!(renamed, Upserted::Updated(acme.id()));
+    let small = store
+        .upsert_organisation(&company("Tiny Teapots Ltd", "TT000002", 1_000_000))
+        .await
+        .unwrap();
+    let mut sub = company("Acme Widgets Retail Ltd", "AC000003", 40_000_000);
+    sub.parent_name = Some("Acme Widgets Limited".into());
+    let sub = store.upsert_organisation(&sub).await.unwrap();
+    let mut dec = company("Blue Harbour Shipping plc", "BH000004", 90_000_000);
+    dec.financial_year_end = Some("12-31".into());
+    let dec = store.upsert_organisation(&dec).await.unwrap();
+    assert_eq!(store.link_parents().await.unwrap(), 1);
+    assert_eq!(store.link_parents().await.unwrap(), 0);
+    let members = store.group_members(acme.id()).await.unwrap();
+    assert_eq!(
+        members.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![sub.id()]
+    );
+    let o = store.organisation(small.id()).await.unwrap().unwrap();
+    assert_eq!(o.in_scope, Some(false));
+    assert!(o.scope_reason.contains("36m"), "{}", o.scope_reason);
+    let found = store
+        .find_organisation("the acme widgets ltd", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id, acme.id());
+
+    // Versions: same bytes → last_seen moves; changed bytes → a new version.
+    let t0 = (Utc::now() - TimeDelta::days(400)).trunc_subsecs(6);
+    let a2024 = assessment(
+        Some(date(2024, 3, 31)),
+        true,
+        &[Area::Structure, Area::Training],
+    );
+    let v1 = store
+        .record_version(&version(
+            acme.id(),
+            "https://acme.example/msa",
+            "Acme statement 2024 about widgets",
+            t0,
+            Some(a2024.clone()),
+            Some(true),
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(v1, Recorded::New(_)));
+    let v1b = store
+        .record_version(&version(
+            acme.id(),
+            "https://acme.example/msa",
+            "Acme statement 2024 about widgets",
+            t0 + TimeDelta::days(30),
+            Some(a2024.clone()),
+            Some(true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(v1b, Recorded::Unchanged(v1.id()));
+    let detail = store.version(v1.id()).await.unwrap().unwrap();
+    assert_eq!(detail.version.last_seen, t0 + TimeDelta::days(30));
+    assert_eq!(detail.version.first_seen, t0);
+    assert_eq!(detail.version.registry_year, Some(2024));
+    assert_eq!(detail.version.status, Some(YearStatus::Compliant));
+    assert_eq!(detail.assessment.as_ref(), Some(&a2024));
+    assert_eq!(
+        detail.version.areas_covered,
+        vec![Area::Structure, Area::Training]
+    );
+    // A changed document for 2025: the board did not approve it.
+    let a2025 = assessment(Some(date(2025, 3, 31)), false, &[Area::Policies]);
+    let v2 = store
+        .record_version(&version(
+            acme.id(),
+            "https://acme.example/msa",
+            "Acme statement 2025, revised",
+            t0 + TimeDelta::days(365),
+            Some(a2025),
+            Some(true),
+        ))
+        .await
+        .unwrap();
+    assert!(matches!(v2, Recorded::New(id) if id != v1.id()));
+    assert_eq!(store.versions_of(acme.id()).await.unwrap().len(), 2);
+    let doc = store
+        .document(&detail.version.document_sha256)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(doc.bytes, b"Acme statement 2024 about widgets");
+    // Found only through the sitemap: fails s.54(7)(b).
+    let dec_fy = assessment(Some(date(2024, 12, 31)), true, &Area::ALL);
+    let v3 = store
+        .record_version(&version(
+            dec.id(),
+            "https://bh.example/files/msa.pdf",
+            "Blue Harbour statement on shipping",
+            t0,
+            Some(dec_fy),
+            Some(false),
+        ))
+        .await
+        .unwrap();
+    // A version of the out-of-scope company is never non-compliant.
+    store
+        .record_version(&version(
+            small.id(),
+            "https://tt.example/msa",
+            "Tiny statement",
+            t0,
+            Some(assessment(Some(date(2024, 3, 31)), false, &[])),
+            Some(true),
+        ))
+        .await
+        .unwrap();
+
+    // Status per organisation and year.
+    let today = date(2026, 11, 25);
+    let rows = collect_rows(&store, &ExportFilter::default(), today).await;
+    let row = |org: i64, year: i32| {
+        rows.iter()
+            .find(|r| r.organisation_id == org && r.year == year)
+    };
+    let r = row(acme.id(), 2024).expect("acme 2024");
+    assert_eq!((r.status, r.reasons.as_str()), (YearStatus::Compliant, ""));
+    assert_eq!(r.statement_id, Some(v1.id()));
+    assert_eq!(r.areas_covered, "structure;training");
+    assert_eq!(r.homepage_link, Some(true));
+    assert_eq!(r.late, Some(false));
+    let r = row(acme.id(), 2025).expect("acme 2025");
+    assert_eq!(
+        (r.status, r.reasons.as_str()),
+        (YearStatus::Noncompliant, "MSA-54-6a-board-approval")
+    );
+    let r = row(acme.id(), 2026).expect("acme 2026 is due (30 Sep 2026) and missing");
+    assert_eq!(
+        (r.status, r.reasons.as_str()),
+        (YearStatus::Missing, "MSA-54-1-statement-exists")
+    );
+    assert!(
+        row(acme.id(), 2023).is_none(),
+        "no row before the first year with a statement"
+    );
+    let r = row(dec.id(), 2025).expect("December year end 2024 → registry year 2025");
+    assert_eq!(
+        (r.status, r.reasons.as_str()),
+        (YearStatus::Noncompliant, "MSA-54-7b-homepage-link")
+    );
+    assert_eq!(r.homepage_link, Some(false));
+    let r = row(dec.id(), 2026).expect("blue harbour 2026 due 30 Jun 2026");
+    assert_eq!(r.status, YearStatus::Missing);
+    assert!(
+        rows.iter()
+            .filter(|r| r.organisation_id == small.id())
+            .all(|r| r.status == YearStatus::OutOfScope)
+    );
+    let r = row(sub.id(), 2026)
+        .expect("subsidiary without statements: missing from the data's first year");
+    assert_eq!(r.status, YearStatus::Missing);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.organisation_id == sub.id())
+            .count(),
+        3,
+        "2024..=2026"
+    );
+
+    // Filters.
+    let only = collect_rows(
+        &store,
+        &ExportFilter {
+            status: Some(YearStatus::Missing),
+            year: Some(2026),
+            ..Default::default()
+        },
+        today,
+    )
+    .await;
+    let mut ids: Vec<i64> = only.iter().map(|r| r.organisation_id).collect();
+    ids.sort();
+    assert_eq!(ids, {
+        let mut v = vec![acme.id(), sub.id(), dec.id()];
+        v.sort();
+        v
+    });
+
+    // Lists, search and the dashboard.
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                year: Some(2025),
+                status: Some(YearStatus::Noncompliant),
+                per_page: 50,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    let mut ids: Vec<i64> = page.items.iter().map(|i| i.id).collect();
+    ids.sort();
+    assert_eq!(ids, {
+        let mut v = vec![acme.id(), dec.id()];
+        v.sort();
+        v
+    });
+    assert_eq!(page.total, 2);
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                q: Some("shipping".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![dec.id()],
+        "name and statement text are searched"
+    );
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                q: Some("widgets".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert!(page.items.iter().any(|i| i.id == acme.id()));
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                q: Some("\"unbalanced AND (".into()),
+                per_page: 10,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 0, "hostile search text is just words");
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                groups: true,
+                per_page: 10,
+                sort: OrgSort::Name,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    let dash = store.dashboard(Some(2025), today).await.unwrap();
+    assert_eq!(dash.organisations, 4);
+    assert_eq!(dash.in_scope, 3);
+    assert_eq!(dash.with_statement, 3);
+    let y2025 = dash
+        .by_year
+        .iter()
+        .find(|k| k.key == 2025)
+        .expect("2025 counted");
+    assert_eq!(y2025.counts.noncompliant, 2);
+    let detail = store
+        .organisation_detail(acme.id(), today)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        detail.years.iter().map(|y| y.year).collect::<Vec<_>>(),
+        vec![2024, 2025, 2026]
+    );
+    assert_eq!(detail.members.len(), 1);
+    assert_eq!(detail.versions.len(), 2);
+    let _ = v3;
+
+    store.close().await;
+}
+
+#[tokio::test]
+async fn registry_store_story_on_both_backends() {
+    on_both(store_story).await;
+}
+
+async fn queue_story(url: String) {
+    let store = Store::open(&url).await.expect("open");
+    let org = store
+        .upsert_organisation(&company("Queue Test Ltd", "QT000001", 40_000_000))
+        .await
+        .unwrap()
+        .id();
+    let jobs: Vec<NewJob> = (0..40)
+        .map(|i| NewJob {
+            organisation_id: Some(org),
+            url: format!("https://q.example/{i}"),
+            kind: "fetch".into(),
+        })
+        .collect();
+    assert_eq!(store.enqueue_jobs(&jobs).await.unwrap(), 40);
+    assert_eq!(
+        store.enqueue_jobs(&jobs).await.unwrap(),
+        0,
+        "same jobs are not queued twice"
+    );
+    let (id0, created) = store.enqueue_job(&jobs[0]).await.unwrap();
+    assert!(!created);
+
+    // Two claimers at once never get the same job.
+    let (a, b) = tokio::join!(
+        async {
+            let mut got = Vec::new();
+            for _ in 0..10 {
+                got.extend(
+                    store
+                        .claim_jobs("worker-a", 3, Duration::from_secs(60))
+                        .await
+                        .unwrap(),
+                );
+            }
+            got
+        },
+        async {
+            let mut got = Vec::new();
+            for _ in 0..10 {
+                got.extend(
+                    store
+                        .claim_jobs("worker-b", 3, Duration::from_secs(60))
+                        .await
+                        .unwrap(),
+                );
+            }
+            got
+        }
+    );
+    let mut ids: Vec<i64> = a.iter().chain(b.iter()).map(|j| j.id).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a job was claimed twice");
+    assert_eq!(n, 40);
+    assert!(
+        store
+            .claim_jobs("worker-c", 5, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let job = &a[0];
+    assert_eq!(job.attempts, 1);
+    assert!(
+        !store.complete_job(job.id, "worker-b").await.unwrap(),
+        "only the lease holder completes"
+    );
+    assert!(store.complete_job(job.id, "worker-a").await.unwrap());
+    let failed = &a[1];
+    let backoff = Backoff {
+        base: Duration::from_secs(60),
+        max_delay: Duration::from_secs(3600),
+        max_attempts: 2,
+    };
+    let state = store
+        .fail_job(failed.id, "worker-a", "timeout", backoff)
+        .await
+        .unwrap();
+    assert_eq!(state.as_deref(), Some("pending"));
+    let j = store.job(failed.id).await.unwrap().unwrap();
+    let wait = j.next_attempt_at - Utc::now();
+    assert!(
+        wait > TimeDelta::seconds(50) && wait <= TimeDelta::seconds(61),
+        "back-off {wait}"
+    );
+    assert_eq!(j.last_error.as_deref(), Some("timeout"));
+
+    // Expired leases go back to the queue.
+    let short = store
+        .enqueue_job(&NewJob {
+            organisation_id: None,
+            url: "https://short.example/".into(),
+            kind: "discover".into(),
+        })
+        .await
+        .unwrap()
+        .0;
+    let claimed = store
+        .claim_jobs("worker-d", 1, Duration::from_millis(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![short]
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store.reclaim_expired().await.unwrap(), 1);
+    let again = store
+        .claim_jobs("worker-e", 1, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        again.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(),
+        vec![(short, 2)]
+    );
+    assert_eq!(
+        store
+            .fail_job(short, "worker-e", "boom", backoff)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("failed")
+    );
+    let counts = store.queue_counts().await.unwrap();
+    assert_eq!((counts.done, counts.failed, counts.pending), (1, 1, 1));
+    assert_eq!(store.requeue_finished("fetch").await.unwrap(), 1);
+    let _ = id0;
+
+    // Host politeness shared through the database.
+    assert_eq!(
+        store
+            .reserve_host_slot("Example.ORG", Duration::from_millis(300))
+            .await
+            .unwrap(),
+        None
+    );
+    let wait = store
+        .reserve_host_slot("example.org", Duration::from_millis(300))
+        .await
+        .unwrap();
+    assert!(
+        wait.is_some_and(|w| w <= Duration::from_millis(300)),
+        "{wait:?}"
+    );
+    assert_eq!(
+        store
+            .reserve_host_slot("other.example", Duration::from_millis(300))
+            .await
+            .unwrap(),
+        None
+    );
+    tokio::time::sleep(Duration::from_millis(320)).await;
+    assert_eq!(
+        store
+            .reserve_host_slot("example.org", Duration::from_millis(300))
+            .await
+            .unwrap(),
+        None
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn crawl_queue_leases_and_politeness_on_both_backends() {
+    on_both(queue_story).await;
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/csv")
+        .join(name)
+}
+
+async fn export_bytes(
+    store: &Store,
+    filter: &ExportFilter,
+    format: s54::registry::export::Format,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    s54::registry::export::write_export(store, filter, format, date(2026, 11, 25), &mut out)
+        .await
+        .expect("export");
+    out
+}
+
+async fn import_story(url: String) {
+    use s54::registry::export::Format;
+    use s54::registry::import::{CsvKind, import_file};
+    let store = Store::open(&url).await.expect("open");
+
+    // Native CSV: good rows load, each bad row is reported with its line.
+    let r = import_file(&store, &fixture("native.csv"))
+        .await
+        .expect("import native");
+    assert_eq!(r.kind, CsvKind::Native);
+    assert_eq!(
+        (r.inserted, r.updated, r.unchanged, r.rejected),
+        (6, 0, 0, 6),
+        "{r:?}"
+    );
+    let lines: Vec<u64> = r
+        .problems
+        .iter()
+        .filter(|p| !p.warning)
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(lines, vec![7, 8, 9, 10, 11, 12]);
+    assert!(r.problems[1].message.contains("cooperative"));
+    assert!(
+        r.problems[4].message.contains("duplicate") && r.problems[4].message.contains("line 2")
+    );
+    // Idempotent.
+    let again = import_file(&store, &fixture("native.csv")).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 6));
+
+    let acme = store
+        .find_organisation("Acme Widgets Ltd", Some("01234567"))
+        .await
+        .unwrap()
+        .unwrap();
+    let retail = store
+        .find_organisation("Acme Widgets Retail Ltd", Some("1234568"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        retail.company_number.as_deref(),
+        Some("01234568"),
+        "leading zero restored"
+    );
+    assert_eq!(retail.parent_id, Some(acme.id));
+    assert_eq!(
+        retail.website.as_deref(),
+        Some("https://acme-retail.example/")
+    );
+    assert_eq!(acme.turnover_gbp, Some(52_000_000));
+    let council = store
+        .find_organisation("Northshire County Council", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (council.org_type, council.in_scope),
+        (Some(OrgType::LocalAuthority), Some(true))
+    );
+    let harbour = store
+        .find_organisation("Harbour\nLights Ltd", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(harbour.financial_year_end.as_deref(), Some("08-31"));
+
+    // Government registry CSV.
+    let r = import_file(&store, &fixture("registry.csv"))
+        .await
+        .expect("import registry");
+    assert_eq!(r.kind, CsvKind::Registry);
+    assert_eq!(
+        (r.inserted, r.updated, r.unchanged, r.rejected),
+        (6, 0, 0, 3),
+        "{r:?}"
+    );
+    let rejected: Vec<u64> = r
+        .problems
+        .iter()
+        .filter(|p| !p.warning)
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(rejected, vec![13, 14, 15], "lines count embedded CRLFs");
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.warning && p.line == 12 && p.message.contains("DateApproved"))
+    );
+    let again = import_file(&store, &fixture("registry.csv")).await.unwrap();
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 6));
+
+    let lantern = store
+        .find_organisation("Lantern Freight Ltd", Some("09876543"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        lantern.website.as_deref(),
+        Some("https://www.lantern-freight.example/")
+    );
+    assert_eq!(lantern.in_scope, Some(true));
+    assert_eq!(lantern.financial_year_end.as_deref(), Some("03-31"));
+    let decl = store.declarations_of(lantern.id).await.unwrap();
+    assert_eq!(decl.len(), 1);
+    let d = &decl[0];
+    assert_eq!(d.year, 2024);
+    assert_eq!(
+        d.areas,
+        vec![
+            Area::Structure,
+            Area::Policies,
+            Area::DueDiligence,
+            Area::Training
+        ]
+    );
+    assert_eq!(d.period_end, Some(date(2024, 3, 31)));
+    assert_eq!(d.date_approved, Some(date(2024, 7, 15)));
+    assert_eq!(
+        d.sectors.as_deref(),
+        Some("Transport and logistics; Warehousing")
+    );
+    assert_eq!(
+        d.statement_url.as_deref(),
+        Some("https://www.lantern-freight.example/msa-2024")
+    );
+    assert_eq!(
+        d.pdf_url.as_deref(),
+        Some("https://registry.example/pdf/AAA111.pdf")
+    );
+    let holdings = store
+        .find_organisation("Copperleaf Holdings plc", Some("11112222"))
+        .await
+        .unwrap()
+        .unwrap();
+    let members = store.group_members(holdings.id).await.unwrap();
+    assert_eq!(
+        members.len(),
+        2,
+        "group rows sharing one summary URL become members of the parent"
+    );
+    assert_eq!(holdings.parent_id, None);
+    let small = store
+        .find_organisation("Copperleaf Logistics Limited", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(small.in_scope, Some(false), "Under £36m is out of scope");
+    let nhs = store
+        .find_organisation("Westmoor NHS Trust", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (nhs.org_type, nhs.in_scope),
+        (Some(OrgType::PublicBody), None)
+    );
+    let quiet = store
+        .find_organisation("Quiet Orchard Farms", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(quiet.website, None);
+    assert_eq!(
+        store.declarations_of(quiet.id).await.unwrap()[0]
+            .email_no_url
+            .as_deref(),
+        Some("statements@quiet-orchard.example")
+    );
+
+    // A version for Lantern, then the export in every format.
+    let a = assessment(Some(date(2024, 3, 31)), true, &[Area::Structure]);
+    let v = store
+        .record_version(&version(
+            lantern.id,
+            "https://www.lantern-freight.example/msa-2024",
+            "Lantern statement",
+            (Utc::now() - TimeDelta::days(700)).trunc_subsecs(6),
+            Some(a),
+            Some(true),
+        ))
+        .await
+        .unwrap();
+    let csv_out = export_bytes(&store, &ExportFilter::default(), Format::Csv).await;
+    let text = String::from_utf8(csv_out).expect("utf-8");
+    let header = text.lines().next().unwrap();
+    assert_eq!(header, EXPORT_COLUMNS.join(","));
+    assert_eq!(
+        header,
+        "organisation_id,name,org_type,sector,company_number,in_scope,year,status,reasons,statement_id,statement_url,first_seen,financial_year_end,approval_present,approval_date,signature_present,signatory,homepage_link,areas_covered,score,late"
+    );
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let records: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("valid csv")).collect();
+    assert!(records.iter().all(|r| r.len() == 21));
+    let formula: Vec<&csv::StringRecord> = records
+        .iter()
+        .filter(|r| r[1].contains("HYPERLINK"))
+        .collect();
+    assert!(!formula.is_empty());
+    for r in formula {
+        assert!(r[1].starts_with("'="), "formula escaped: {}", &r[1]);
+        assert_eq!(&r[3], "'@Retail");
+    }
+    let lantern_2024 = records
+        .iter()
+        .find(|r| r[0] == lantern.id.to_string() && &r[6] == "2024")
+        .expect("lantern 2024");
+    assert_eq!(&lantern_2024[7], "compliant");
+    assert_eq!(lantern_2024[9], v.id().to_string());
+    assert_eq!(&lantern_2024[17], "true");
+    assert_eq!(&lantern_2024[18], "structure");
+    let total = records.len();
+
+    let json = export_bytes(&store, &ExportFilter::default(), Format::Json).await;
+    let parsed: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(&json).expect("one JSON array");
+    assert_eq!(parsed.len(), total);
+    for row in &parsed {
+        let mut keys: Vec<&str> = row.keys().map(String::as_str).collect();
+        keys.sort();
+        let mut want = EXPORT_COLUMNS.to_vec();
+        want.sort();
+        assert_eq!(keys, want);
+    }
+    let nd = export_bytes(
+        &store,
+        &ExportFilter {
+            status: Some(YearStatus::OutOfScope),
+            ..Default::default()
+        },
+        Format::Ndjson,
+    )
+    .await;
+    let lines: Vec<serde_json::Value> = nd
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).expect("json line"))
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["status"] == "out_of_scope" && l["in_scope"] == false)
+    );
+    let empty = export_bytes(
+        &store,
+        &ExportFilter {
+            year: Some(1999),
+            ..Default::default()
+        },
+        Format::Json,
+    )
+    .await;
+    assert_eq!(
+        serde_json::from_slice::<Vec<serde_json::Value>>(&empty)
+            .unwrap()
+            .len(),
+        0
+    );
+    let by_type = export_bytes(
+        &store,
+        &ExportFilter {
+            org_type: Some(OrgType::LocalAuthority),
+            year: Some(2026),
+            ..Default::default()
+        },
+        Format::Ndjson,
+    )
+    .await;
+    assert_eq!(
+        by_type
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count(),
+        1
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn import_and_export_on_both_backends() {
+    on_both(import_story).await;
+}
+
+async fn rescore_story(url: String) {
+    use s54::registry::rescore;
+    let store = Store::open(&url).await.expect("open");
+    let org = store
+        .upsert_organisation(&company("Rescore Test Ltd", "RS000001", 40_000_000))
+        .await
+        .unwrap()
+        .id();
+    let seen = (Utc::now() - TimeDelta::days(500)).trunc_subsecs(6);
+    let mut ids = Vec::new();
+    for (i, body) in [
+        "First statement text.\n\nOur board approved it.",
+        "Second statement text.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let v = store
+            .record_version(&version(
+                org,
+                &format!("https://rs.example/{i}"),
+                body,
+                seen,
+                Some(assessment(Some(date(2024, 3, 31)), true, &Area::ALL)),
+                Some(true),
+            ))
+            .await
+            .unwrap();
+        ids.push(v.id());
+    }
+    let rules = std::sync::Arc::new(s54::rules::Rulebook::embedded().expect("rules"));
+    let n = rescore::rescore_all(&store, rules.clone(), 2, |_| {})
+        .await
+        .expect("rescore");
+    assert_eq!(n, 2);
+    let items = store.versions_for_rescore(0, 10).await.unwrap();
+    assert_eq!(items.len(), 2, "no version duplicated");
+    for item in &items {
+        let stored = store.version(item.id).await.unwrap().unwrap();
+        let expected = rescore::score_item(item, &rules);
+        assert_eq!(stored.assessment.as_ref(), Some(&expected));
+        assert_eq!(stored.version.first_seen, seen, "dates never change");
+        let (status, reasons) = s54::registry::judge_version(Some(&expected), Some(true));
+        assert_eq!(stored.version.status, Some(status));
+        assert_eq!(stored.version.reasons, reasons);
+        assert_eq!(stored.version.score, Some(i32::from(expected.score)));
+    }
+    assert_eq!(store.versions_of(org).await.unwrap().len(), 2);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn rescore_replaces_assessments_in_place_on_both_backends() {
+    on_both(rescore_story).await;
+}
+
+async fn generate_story(url: String) {
+    let store = Store::open(&url).await.expect("open");
+    let stats = store.generate(120, 400, 7).await.expect("generate");
+    assert_eq!((stats.organisations, stats.versions), (120, 400));
+    assert_eq!(store.count_organisations().await.unwrap(), 120);
+    // Generated data obeys the store's own invariants: one counting version per (org, year).
+    let rows = collect_rows(&store, &ExportFilter::default(), date(2026, 11, 25)).await;
+    let mut keys: Vec<(i64, i32)> = rows.iter().map(|r| (r.organisation_id, r.year)).collect();
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), n);
+    assert!(rows.iter().any(|r| r.status == YearStatus::Compliant));
+    assert!(rows.iter().any(|r| r.status == YearStatus::Noncompliant));
+    // Generating again appends; ids keep working afterwards on both backends.
+    store.generate(10, 10, 8).await.expect("generate again");
+    let id = store
+        .upsert_organisation(&company("After Generate Ltd", "AG000001", 40_000_000))
+        .await
+        .unwrap();
+    assert!(matches!(id, Upserted::Inserted(_)));
+    let page = store
+        .list_organisations(
+            &OrgFilter {
+                q: Some("Northgate".into()),
+                per_page: 5,
+                ..Default::default()
+            },
+            date(2026, 11, 25),
+        )
+        .await
+        .unwrap();
+    assert!(page.total > 0);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn generated_registries_are_consistent_on_both_backends() {
+    on_both(generate_story).await;
+}
+
+#[test]
+fn cli_import_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let s54 = env!("CARGO_BIN_EXE_s54");
+    let out = std::process::Command::new(s54)
+        .args([
+            "import",
+            fixture("native.csv").to_str().unwrap(),
+            "--db",
+            &db,
+        ])
+        .output()
+        .expect("run s54 import");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the file was read: exit 0 even with rejected rows"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("native.csv:8: rejected: unknown org_type"),
+        "{err}"
+    );
+    assert!(
+        err.contains("6 loaded, 0 updated, 0 unchanged, 6 rejected"),
+        "{err}"
+    );
+    let out = std::process::Command::new(s54)
+        .args(["import", "/nonexistent/orgs.csv", "--db", &db])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = std::process::Command::new(s54)
+        .args(["export", "--db", &db, "--year", "2026"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().next(), Some(EXPORT_COLUMNS.join(",").as_str()));
+    assert_eq!(
+        csv::Reader::from_reader(text.as_bytes()).records().count(),
+        6
+    );
+    let out = std::process::Command::new(s54)
+        .args(["export", "--db", &db, "--status", "bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = std::process::Command::new(s54)
+        .args(["rescore", "--db", &db])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

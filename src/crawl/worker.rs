@@ -1,0 +1,552 @@
+//! The crawl worker: organisations are jobs in the store's queue (claimed
+//! with a lease that a heartbeat extends); each job runs discovery on the
+//! organisation's website and stores every statement found, scored.
+//!
+//! Resumable at any point: every fetch is logged per crawl round
+//! ([`crate::store::Store::log_crawl_fetch`]) and replayed after a restart
+//! instead of fetched again; storing a version is idempotent (the same bytes
+//! only move `last_seen`); a job whose worker died comes back when its lease
+//! expires. On PostgreSQL several processes share the queue (`SKIP LOCKED`)
+//! and the per-host slots.
+
+use super::discover::{
+    BoxFut, DiscoverError, Discoverer, FetchLog, FetchRecord, FoundStatement, homepage_url,
+};
+use super::{FetchConfig, FetchError, Fetcher, Gate, Politeness, Robots};
+use crate::domain::SourceKind;
+use crate::rules::Rulebook;
+use crate::score::{self, CheckOptions};
+use crate::store::{
+    BackendKind, Backoff, HomepageLink, NewFetch, NewJob, NewVersion, Organisation, Recorded,
+    Store, StoreError,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tracing::Instrument;
+
+/// The queue's job kind for "find this organisation's statements".
+pub const JOB_KIND: &str = "discover";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CrawlError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
+/// How to crawl.
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
+    /// Sites crawled at once.
+    pub concurrency: usize,
+    /// Minimum gap between two requests to one host.
+    pub per_host_delay: Duration,
+    pub fetch: FetchConfig,
+    /// How long a claimed job stays ours without a heartbeat.
+    pub lease: Duration,
+    /// Only these organisations (any scope); empty = every in-scope one.
+    pub orgs: Vec<i64>,
+    /// Retry schedule of sites that failed for a passing reason.
+    pub backoff: Backoff,
+}
+
+impl CrawlConfig {
+    pub fn new(concurrency: usize, per_host_delay: Duration, allow_private: bool) -> Self {
+        CrawlConfig {
+            concurrency: concurrency.max(1),
+            per_host_delay,
+            fetch: FetchConfig::crawler(allow_private),
+            lease: Duration::from_secs(120),
+            orgs: Vec::new(),
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// What one `s54 crawl` did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub round: i64,
+    /// Sites (jobs) worked by this process.
+    pub sites: u64,
+    pub pages_fetched: u64,
+    pub statements_found: u64,
+    pub new_versions: u64,
+    pub unchanged_versions: u64,
+    /// Failed fetches by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// Sites to be retried later (a passing failure).
+    pub retry_later: u64,
+    /// Sites given up on after repeated failures.
+    pub failed: u64,
+    /// The round's queue is empty: every site of the round was visited.
+    pub round_finished: bool,
+}
+
+/// Called after each site with a short message (progress bars).
+pub type OnSite = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// A prepared crawl: the round is open and its jobs are queued.
+pub struct Crawl {
+    store: Store,
+    cfg: CrawlConfig,
+    rules: Arc<Rulebook>,
+    fetcher: Fetcher,
+    robots: Arc<Robots>,
+    polite: Arc<Politeness>,
+    round: i64,
+    worker_prefix: String,
+}
+
+impl Crawl {
+    /// Opens (or resumes) the crawl round and queues its organisations.
+    /// Returns the crawl and how many jobs wait in the queue.
+    pub async fn prepare(
+        store: Store,
+        cfg: CrawlConfig,
+        rules: Rulebook,
+    ) -> Result<(Crawl, u64), CrawlError> {
+        let fetcher = Fetcher::new(cfg.fetch.clone())?;
+        let mut polite = Politeness::new(cfg.per_host_delay);
+        if store.kind() == BackendKind::Postgres {
+            polite = polite.shared_through(
+                store.clone(),
+                cfg.fetch.total_timeout + Duration::from_secs(5),
+            );
+        }
+        store.reclaim_expired().await?;
+        let (round, new_round) = store.open_crawl_round().await?;
+        let targets = store.crawl_targets(&cfg.orgs).await?;
+        let jobs: Vec<NewJob> = targets
+            .iter()
+            .map(|t| NewJob {
+                organisation_id: Some(t.organisation_id),
+                url: String::new(),
+                kind: JOB_KIND.to_string(),
+            })
+            .collect();
+        if cfg.orgs.is_empty() {
+            store.enqueue_jobs(&jobs).await?;
+            if new_round {
+                store.requeue_finished(JOB_KIND).await?;
+            }
+        } else {
+            for j in &jobs {
+                let (id, created) = store.enqueue_job(j).await?;
+                if !created && new_round {
+                    store.requeue_job(id).await?;
+                }
+            }
+        }
+        let counts = store.queue_counts().await?;
+        tracing::info!(
+            round,
+            new_round,
+            targets = targets.len(),
+            pending = counts.pending,
+            "crawl round ready"
+        );
+        let crawl = Crawl {
+            store,
+            cfg,
+            rules: Arc::new(rules),
+            fetcher,
+            robots: Arc::new(Robots::new()),
+            polite: Arc::new(polite),
+            round,
+            worker_prefix: format!(
+                "{}-{}",
+                std::process::id(),
+                chrono::Utc::now().timestamp_millis()
+            ),
+        };
+        Ok((crawl, (counts.pending + counts.running).max(0) as u64))
+    }
+
+    pub fn round(&self) -> i64 {
+        self.round
+    }
+
+    /// Works the queue with `concurrency` workers until it is empty (jobs
+    /// waiting for a retry later are left for a later run).
+    pub async fn run(self, on_site: Option<OnSite>) -> Result<Summary, CrawlError> {
+        let this = Arc::new(self);
+        let summary = Arc::new(Mutex::new(Summary {
+            round: this.round,
+            ..Summary::default()
+        }));
+        let mut tasks = Vec::new();
+        for i in 0..this.cfg.concurrency {
+            let (this, summary, on_site) = (this.clone(), summary.clone(), on_site.clone());
+            tasks.push(tokio::spawn(async move {
+                this.worker(i, &summary, on_site.as_ref()).await
+            }));
+        }
+        let mut first_err = None;
+        for t in tasks {
+            match t.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first_err.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_err.get_or_insert(CrawlError::Fetch(FetchError::Other(format!(
+                        "crawl worker stopped: {e}"
+                    ))));
+                }
+            }
+        }
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+        let counts = this.store.queue_counts().await?;
+        let finished = counts.pending == 0
+            && counts.running == 0
+            && this.store.finish_crawl_round(this.round).await?;
+        let mut s = summary.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        s.round_finished = finished || (counts.pending == 0 && counts.running == 0);
+        Ok(s)
+    }
+
+    async fn worker(
+        &self,
+        idx: usize,
+        summary: &Mutex<Summary>,
+        on_site: Option<&OnSite>,
+    ) -> Result<(), CrawlError> {
+        let me = format!("{}-{idx}", self.worker_prefix);
+        loop {
+            let job = self
+                .store
+                .claim_jobs(&me, 1, self.cfg.lease)
+                .await?
+                .into_iter()
+                .next();
+            let Some(job) = job else {
+                // Nothing ready. Jobs still running elsewhere may die and
+                // come back when their lease expires: wait for them.
+                let c = self.store.queue_counts().await?;
+                if c.running == 0 {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                self.store.reclaim_expired().await?;
+                continue;
+            };
+            let Some(org_id) = job.organisation_id else {
+                self.store.complete_job(job.id, &me).await?;
+                continue;
+            };
+            let heartbeat = {
+                let (store, me, lease, id) =
+                    (self.store.clone(), me.clone(), self.cfg.lease, job.id);
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(lease / 3).await;
+                        match store.extend_lease(id, &me, lease).await {
+                            Ok(true) => {}
+                            Ok(false) => break,
+                            Err(e) => {
+                                tracing::warn!(job.id = id, error = %e, "cannot extend lease")
+                            }
+                        }
+                    }
+                })
+            };
+            let span = tracing::info_span!("crawl_job", job.id = job.id, org.id = org_id);
+            let result = self.site(org_id, summary).instrument(span).await;
+            heartbeat.abort();
+            let msg = match result {
+                Ok(msg) => {
+                    self.store.complete_job(job.id, &me).await?;
+                    msg
+                }
+                Err(SiteError::Retry(reason, kind)) => {
+                    let state = self
+                        .store
+                        .fail_job(job.id, &me, &reason, self.cfg.backoff)
+                        .await?;
+                    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                    *s.errors.entry(kind.to_string()).or_default() += 1;
+                    if state.as_deref() == Some("failed") {
+                        s.failed += 1;
+                    } else {
+                        s.retry_later += 1;
+                    }
+                    tracing::warn!(
+                        org.id = org_id,
+                        error.kind = kind,
+                        reason,
+                        "site will be retried"
+                    );
+                    format!("org {org_id}: retry later ({kind})")
+                }
+                Err(SiteError::Store(e)) => return Err(e.into()),
+            };
+            summary.lock().unwrap_or_else(|p| p.into_inner()).sites += 1;
+            if let Some(f) = on_site {
+                f(&msg);
+            }
+        }
+    }
+
+    /// Crawls one organisation's site and stores what it finds.
+    async fn site(&self, org_id: i64, summary: &Mutex<Summary>) -> Result<String, SiteError> {
+        let Some(org) = self.store.organisation(org_id).await? else {
+            return Ok(format!("org {org_id}: gone"));
+        };
+        let Some(website) = org.website.clone().filter(|w| !w.trim().is_empty()) else {
+            return Ok(format!("{}: no website", org.name));
+        };
+        let started = Instant::now();
+        let log = DbLog {
+            store: self.store.clone(),
+            round: self.round,
+            org: org_id,
+            ids: Mutex::new(HashMap::new()),
+        };
+        let home = match homepage_url(&website) {
+            Ok(h) => h,
+            Err(e) => {
+                let rec = FetchRecord {
+                    url: website.clone(),
+                    final_url: None,
+                    status: None,
+                    error_kind: Some("invalid_url".into()),
+                    error: Some(e.to_string()),
+                    content_type: None,
+                    body: None,
+                };
+                log.record(&rec)
+                    .await
+                    .map_err(|e| SiteError::Retry(e, "store"))?;
+                add_error(summary, "invalid_url");
+                return Ok(format!("{}: invalid website", org.name));
+            }
+        };
+        let gate = Gate {
+            polite: Some(&self.polite),
+            robots: Some(&self.robots),
+        };
+        let outcome = match Discoverer::new(&self.fetcher, gate, &log).run(&home).await {
+            Ok(o) => o,
+            Err(DiscoverError::Transient(e)) => {
+                return Err(SiteError::Retry(e.to_string(), e.kind()));
+            }
+            Err(e) => return Err(SiteError::Retry(e.to_string(), "store")),
+        };
+        {
+            let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+            s.pages_fetched += outcome.fetched as u64;
+            s.statements_found += outcome.statements.len() as u64;
+            for (_, kind) in &outcome.errors {
+                *s.errors.entry((*kind).to_string()).or_default() += 1;
+            }
+        }
+        let mut new = 0;
+        for st in &outcome.statements {
+            let fetch_id = log.id_of(&st.requested);
+            match self
+                .store_statement(&org, st, outcome.homepage.clone(), fetch_id)
+                .await?
+            {
+                Recorded::New(_) => new += 1,
+                Recorded::Unchanged(_) => {
+                    summary
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .unchanged_versions += 1
+                }
+            }
+        }
+        summary
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .new_versions += new;
+        tracing::info!(
+            org.id = org_id,
+            site = %home,
+            statements = outcome.statements.len(),
+            new_versions = new,
+            fetched = outcome.fetched,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "site crawled"
+        );
+        Ok(format!(
+            "{}: {} statement(s), {} new",
+            org.name,
+            outcome.statements.len(),
+            new
+        ))
+    }
+
+    async fn store_statement(
+        &self,
+        org: &Organisation,
+        st: &FoundStatement,
+        homepage_url: Option<String>,
+        fetch_id: Option<i64>,
+    ) -> Result<Recorded, SiteError> {
+        let seen_at = crate::store::now();
+        // The assessment judges publication by the date s54 first saw these
+        // bytes at this URL.
+        let first_seen = self
+            .store
+            .versions_of(org.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.url == st.url && v.document_sha256 == st.doc.source.sha256)
+            .map(|v| v.first_seen)
+            .min()
+            .unwrap_or(seen_at);
+        let opts = CheckOptions {
+            entity: org.org_type.map(|t| t.entity_type()),
+            published: Some(first_seen.date_naive()),
+            ..CheckOptions::default()
+        };
+        let (doc, rules) = (st.doc.clone(), self.rules.clone());
+        let assessment = tokio::task::spawn_blocking(move || score::assess(&doc, &opts, &rules))
+            .await
+            .ok();
+        let via = if !st.homepage_link {
+            "sitemap"
+        } else if st.via_page.is_some() {
+            "linked_page"
+        } else {
+            "homepage"
+        };
+        let v = NewVersion {
+            organisation_id: org.id,
+            url: st.url.clone(),
+            bytes: st.bytes.to_vec(),
+            content_type: Some(mime_of(st.doc.source.kind).to_string()),
+            seen_at,
+            text: st.doc.text.clone(),
+            blocks: st.doc.blocks.clone(),
+            assessment,
+            homepage: HomepageLink {
+                linked: Some(st.homepage_link),
+                found_via: Some(via.to_string()),
+                homepage_url,
+                anchor_text: st.link.as_ref().map(|l| l.text.clone()),
+                href: st.link.as_ref().map(|l| l.href.clone()),
+                region: st.link.as_ref().map(|l| l.region.clone()),
+                via_page: st.via_page.clone(),
+            },
+            fetch_id,
+        };
+        Ok(self.store.record_version(&v).await?)
+    }
+}
+
+fn add_error(summary: &Mutex<Summary>, kind: &str) {
+    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+    *s.errors.entry(kind.to_string()).or_default() += 1;
+}
+
+fn mime_of(kind: SourceKind) -> &'static str {
+    match kind {
+        SourceKind::Pdf => "application/pdf",
+        SourceKind::Html => "text/html",
+        SourceKind::Docx => {
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        }
+        SourceKind::Text => "text/plain",
+    }
+}
+
+#[derive(Debug)]
+enum SiteError {
+    /// Try the site again later: (reason, kind).
+    Retry(String, &'static str),
+    Store(StoreError),
+}
+
+impl From<StoreError> for SiteError {
+    fn from(e: StoreError) -> Self {
+        SiteError::Store(e)
+    }
+}
+
+/// The fetch log of one organisation in one round, in the store.
+struct DbLog {
+    store: Store,
+    round: i64,
+    org: i64,
+    ids: Mutex<HashMap<String, i64>>,
+}
+
+impl DbLog {
+    fn id_of(&self, url: &str) -> Option<i64> {
+        self.ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(url)
+            .copied()
+    }
+    fn remember(&self, url: &str, id: i64) {
+        self.ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(url.to_string(), id);
+    }
+}
+
+impl FetchLog for DbLog {
+    fn done<'a>(&'a self, url: &'a str) -> BoxFut<'a, Result<Option<FetchRecord>, String>> {
+        Box::pin(async move {
+            let got = self
+                .store
+                .logged_fetch(self.round, self.org, url)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(got.map(|l| {
+                self.remember(url, l.fetch_id);
+                FetchRecord {
+                    url: l.url,
+                    final_url: l.final_url,
+                    status: l.status,
+                    error_kind: l.error_kind,
+                    error: l.error_message,
+                    content_type: l.content_type,
+                    body: l.body.map(Arc::new),
+                }
+            }))
+        })
+    }
+
+    fn record<'a>(&'a self, rec: &'a FetchRecord) -> BoxFut<'a, Result<(), String>> {
+        Box::pin(async move {
+            let sha = rec.body.as_ref().map(|b| crate::extract::sha256_hex(b));
+            let nf = NewFetch {
+                organisation_id: Some(self.org),
+                url: rec.url.clone(),
+                final_url: rec.final_url.clone(),
+                status: rec.status,
+                content_type: rec.content_type.clone(),
+                size: rec.body.as_ref().map(|b| b.len() as u64),
+                duration_ms: None,
+                robots: if rec.error_kind.as_deref() == Some("robots_disallowed") {
+                    "disallowed".into()
+                } else {
+                    "allowed".into()
+                },
+                error_kind: rec.error_kind.clone(),
+                error_message: rec.error.clone(),
+                document_sha256: sha,
+                fetched_at: crate::store::now(),
+            };
+            let id = self
+                .store
+                .log_crawl_fetch(self.round, &nf, rec.body.as_deref().map(|b| b.as_slice()))
+                .await
+                .map_err(|e| e.to_string())?;
+            self.remember(&rec.url, id);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,453 @@
+//! Signature of the statement (s.54(6); rules.md §3.3 PAT-SIGNATURE).
+//! `present` when a named person is presented as signing (or approving /
+//! authorising) the statement, or there is an explicit signature block, even
+//! with a placeholder or blank name. Name, role and date are read from the
+//! block, from "signed by Name, Role", or from a name line followed by a
+//! job-title line.
+
+use super::dates::{FoundDate, find_dates};
+use super::sentences::Sentence;
+use crate::domain::Document;
+use crate::rules::Rulebook;
+use regex::Regex;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SigKind {
+    /// A name line near the approval wording, no job title.
+    NameAfterApproval,
+    /// A name line followed by a job title.
+    NameRole,
+    /// "signed by Name, Role" / "authorised by Name".
+    Inline,
+    /// An explicit "Signed:" block.
+    Block,
+}
+
+#[derive(Debug, Clone)]
+pub struct SigCandidate {
+    pub kind: SigKind,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub date: Option<FoundDate>,
+    pub date_abs: Option<(usize, usize)>,
+    /// Byte ranges of the evidence.
+    pub spans: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignatureFound {
+    pub best: Option<SigCandidate>,
+    pub all: Vec<SigCandidate>,
+    /// "for and on behalf of the Board" appears (approval hint only).
+    pub on_behalf_of_board: Option<(usize, usize)>,
+}
+
+impl SignatureFound {
+    pub fn present(&self) -> bool {
+        self.best.is_some()
+    }
+    /// Every role named by any signatory, joined (for director checks).
+    pub fn roles(&self) -> Vec<&str> {
+        self.all.iter().filter_map(|c| c.role.as_deref()).collect()
+    }
+}
+
+struct Res {
+    inline: Regex,
+    placeholder: Regex,
+    date_label: Regex,
+    honorific: Regex,
+    suffix: Regex,
+}
+
+fn res() -> &'static Res {
+    static R: OnceLock<Res> = OnceLock::new();
+    R.get_or_init(|| {
+        // Constant patterns: failure is a programming error caught by tests.
+        let re = |p: &str| Regex::new(p).expect("signature regex compiles");
+        Res {
+            inline: re(
+                r"(?i)\b(?:signed(?:\s+off)?|authori[sz]ed|approved|issued)\s+(?:(?:for\s+and\s+)?on\s+(?:its\s+|their\s+)?behalf(?:\s+of\s+[^,.;]{1,60}?)?\s+)?by\s*:?\s+(?:our\s+|the\s+|its\s+)?",
+            ),
+            placeholder: re(
+                r"(?i)\[[^\]]{0,40}(?:name|signature|signatory|director|insert|date)[^\]]{0,40}\]|_{3,}|\.{6,}|…{2,}|\{\{[^}]*\}\}",
+            ),
+            date_label: re(r"(?i)^\W*(?:date|dated|signed\s+on)\b\s*:?\s*"),
+            honorific: re(
+                r"^(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Sir|Dame|Lord|Lady|Baroness|Baron|Dato|Cllr|Rev|Revd)\.?$",
+            ),
+            suffix: re(r"^(?:OBE|CBE|MBE|KBE|DBE|CB|FRS|FREng|PhD|Jr|Sr|QC|KC|DL|JP|FCA|ACA|BSc|MA|MBA)[.,]?$"),
+        }
+    })
+}
+
+const PARTICLES: &[&str] = &[
+    "de", "van", "der", "von", "da", "di", "del", "al", "bin", "le", "la", "du", "dos",
+];
+
+/// Byte length of a person's name at the start of `s`, if it begins with one
+/// (2–4 capitalised words, initials allowed, honorifics and honours skipped).
+pub fn name_prefix(s: &str, not_name: &Regex) -> Option<usize> {
+    let r = res();
+    let mut count = 0usize;
+    let mut end = 0usize;
+    let mut pos = 0usize;
+    for tok in s.split_inclusive(|c: char| c.is_whitespace()) {
+        let word = tok.trim();
+        let tok_start = pos;
+        pos += tok.len();
+        if word.is_empty() {
+            continue;
+        }
+        let clean = word.trim_end_matches([',', ';', ':']);
+        let trailing_comma = clean.len() != word.len();
+        if count == 0 && r.honorific.is_match(clean) {
+            end = tok_start + word.len();
+            continue;
+        }
+        if count >= 2 && r.suffix.is_match(clean) {
+            end = tok_start + word.len();
+            if trailing_comma {
+                break;
+            }
+            continue;
+        }
+        let is_initial = clean.len() <= 4
+            && clean.chars().all(|c| c.is_uppercase() || c == '.')
+            && clean.contains('.');
+        let first = clean.chars().next();
+        let is_cap_word = first.is_some_and(|c| c.is_uppercase())
+            && clean
+                .chars()
+                .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+            && clean.chars().filter(|c| c.is_alphabetic()).count() >= 2;
+        let is_particle = count >= 1 && PARTICLES.contains(&clean);
+        if !(is_initial || is_cap_word || is_particle) {
+            break;
+        }
+        if is_cap_word && not_name.is_match(&clean.to_lowercase()) && !is_initial {
+            return None;
+        }
+        count += 1;
+        end = tok_start + clean.len();
+        if trailing_comma || count == 4 {
+            break;
+        }
+    }
+    (2..=4).contains(&count).then_some(end)
+}
+
+/// True when the whole of `s` is a name (and nothing else).
+fn whole_name(s: &str, not_name: &Regex) -> Option<String> {
+    let t = s.trim().trim_end_matches(['.', ',']);
+    let n = name_prefix(t, not_name)?;
+    (n == t.len()).then(|| t.to_string())
+}
+
+/// The role at the start of `s` (after a comma or dash), if any.
+fn role_at_start(s: &str, roles: &Regex) -> Option<String> {
+    let t = s.trim_start_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '|')
+    });
+    let t = t
+        .strip_prefix("a ")
+        .or_else(|| t.strip_prefix("the "))
+        .unwrap_or(t);
+    let m = roles.find(t)?;
+    if m.start() > 2 {
+        return None;
+    }
+    let line = t.lines().next().unwrap_or(t);
+    let role: String = line
+        .trim()
+        .trim_end_matches(['.', ','])
+        .chars()
+        .take(160)
+        .collect();
+    Some(role)
+}
+
+fn date_near(
+    doc: &Document,
+    sents: &[Sentence],
+    from: usize,
+    to: usize,
+) -> Option<(FoundDate, (usize, usize))> {
+    let r = res();
+    for s in sents.iter().take(to.min(sents.len())).skip(from) {
+        let text = s.text(doc);
+        let labelled = r.date_label.is_match(text);
+        if text.len() > 60 && !labelled {
+            continue;
+        }
+        if let Some(d) = find_dates(text).into_iter().next() {
+            return Some((d, (s.start + d.start, s.start + d.end)));
+        }
+    }
+    None
+}
+
+/// Finds signatures.
+pub fn detect(
+    doc: &Document,
+    sents: &[Sentence],
+    rules: &Rulebook,
+    approval_sentences: &[(usize, usize)],
+) -> SignatureFound {
+    let (Some(labels), Some(roles), Some(not_name), Some(on_behalf), Some(board)) = (
+        rules.lexicon("signature_labels"),
+        rules.lexicon("roles"),
+        rules.lexicon("not_name_words"),
+        rules.lexicon("on_behalf"),
+        rules.lexicon("board_bodies"),
+    ) else {
+        return SignatureFound::default();
+    };
+    let r = res();
+    let n = sents.len();
+    let mut all: Vec<SigCandidate> = Vec::new();
+    let mut on_behalf_of_board = None;
+    let near_anchor: Vec<usize> = sents
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| approval_sentences.iter().any(|a| a.0 == s.start))
+        .map(|(i, _)| i)
+        .collect();
+    for (i, s) in sents.iter().enumerate() {
+        let text = s.text(doc);
+        if let Some(m) = on_behalf.find(text)
+            && board.is_match(&text[m.end()..])
+        {
+            on_behalf_of_board.get_or_insert((s.start, s.end));
+        }
+        // (a) an explicit block label at the start of a line.
+        let trimmed = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let lead = text.len() - trimmed.len();
+        if let Some(m) = labels.find(trimmed)
+            && m.start() == 0
+            && (s.heading_like || trimmed.len() < 80)
+        {
+            let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
+            let rest_lower = rest.to_lowercase();
+            // "Signed by the Board" etc. is not a block; "signed in June 2020" is a date.
+            if !(rest_lower.starts_with("on behalf")
+                && name_prefix(rest, not_name).is_none()
+                && !rest_lower.contains("by "))
+            {
+                let mut c = SigCandidate {
+                    kind: SigKind::Block,
+                    name: None,
+                    role: None,
+                    date: None,
+                    date_abs: None,
+                    spans: vec![(s.start, s.end)],
+                };
+                let rest_off = s.start + lead + (trimmed.len() - rest.len());
+                if let Some(nl) = name_prefix(rest, not_name) {
+                    c.name = Some(rest[..nl].to_string());
+                    c.role = role_at_start(&rest[nl..], roles);
+                }
+                if let Some(d) = find_dates(rest).into_iter().next() {
+                    c.date_abs = Some((rest_off + d.start, rest_off + d.end));
+                    c.date = Some(d);
+                }
+                // The block's following lines: name, position, date.
+                for j in i + 1..(i + 7).min(n) {
+                    let t = sents[j].text(doc);
+                    let tl = t.to_lowercase();
+                    if t.len() > 120 {
+                        break;
+                    }
+                    let value = t
+                        .split_once(':')
+                        .map(|(k, v)| if k.len() < 20 { v.trim() } else { t })
+                        .unwrap_or(t);
+                    if c.name.is_none()
+                        && !r.placeholder.is_match(t)
+                        && let Some(nm) = name_prefix(value, not_name)
+                    {
+                        c.name = Some(value[..nm].to_string());
+                        if c.role.is_none() {
+                            c.role = role_at_start(&value[nm..], roles);
+                        }
+                        c.spans.push((sents[j].start, sents[j].end));
+                        continue;
+                    }
+                    if c.role.is_none()
+                        && let Some(role) = role_at_start(value, roles)
+                    {
+                        c.role = Some(role);
+                        c.spans.push((sents[j].start, sents[j].end));
+                        continue;
+                    }
+                    if c.date.is_none()
+                        && let Some(d) = find_dates(t).into_iter().next()
+                        && (t.len() < 60 || tl.starts_with("date"))
+                    {
+                        c.date_abs = Some((sents[j].start + d.start, sents[j].start + d.end));
+                        c.date = Some(d);
+                        continue;
+                    }
+                    if r.placeholder.is_match(t)
+                        || tl.starts_with("position")
+                        || tl.starts_with("date")
+                        || tl.starts_with("name")
+                    {
+                        continue;
+                    }
+                    break;
+                }
+                // A name written just above the label ("Jane Doe / Director / Signed in June 2024").
+                if c.name.is_none() {
+                    for j in (i.saturating_sub(3)..i).rev() {
+                        let t = sents[j].text(doc);
+                        if let Some(nm) = whole_name(t, not_name) {
+                            c.name = Some(nm);
+                            c.spans.insert(0, (sents[j].start, sents[j].end));
+                            if c.role.is_none() && j + 1 < i {
+                                c.role = role_at_start(sents[j + 1].text(doc), roles);
+                            }
+                            break;
+                        }
+                    }
+                }
+                if c.date.is_none()
+                    && let Some((d, a)) = date_near(doc, sents, i.saturating_sub(3), (i + 7).min(n))
+                {
+                    c.date = Some(d);
+                    c.date_abs = Some(a);
+                }
+                all.push(c);
+                continue;
+            }
+        }
+        // (b) "signed by Name, Role" inside a sentence.
+        for m in r.inline.find_iter(text) {
+            let after = &text[m.end()..];
+            let Some(nl) = name_prefix(after, not_name) else {
+                continue;
+            };
+            let name = after[..nl].to_string();
+            let role = role_at_start(&after[nl..], roles);
+            let mut c = SigCandidate {
+                kind: SigKind::Inline,
+                name: Some(name),
+                role,
+                date: None,
+                date_abs: None,
+                spans: vec![(s.start, s.end)],
+            };
+            if let Some(d) = find_dates(after).into_iter().next() {
+                let off = s.start + m.end();
+                c.date_abs = Some((off + d.start, off + d.end));
+                c.date = Some(d);
+            } else if let Some((d, a)) = date_near(doc, sents, i + 1, (i + 4).min(n)) {
+                c.date = Some(d);
+                c.date_abs = Some(a);
+            }
+            all.push(c);
+            break;
+        }
+        // (c) a name line followed by a job title (same line or the next).
+        if text.len() <= 200 {
+            let late = i * 10 >= n * 6;
+            let early = i < 12;
+            let after_anchor = near_anchor.iter().any(|a| *a < i && i <= a + 6);
+            let behalf_near = (i.saturating_sub(2)..(i + 4).min(n))
+                .any(|j| on_behalf.is_match(sents[j].text(doc)));
+            if (late || early || after_anchor || behalf_near)
+                && let Some(nl) = name_prefix(text, not_name)
+            {
+                let same_line_role = role_at_start(&text[nl..], roles);
+                let rest_is_empty = text[nl..].trim().trim_matches([',', '.']).is_empty();
+                let next_role = if rest_is_empty && i + 1 < n {
+                    role_at_start(sents[i + 1].text(doc), roles)
+                        .filter(|_| sents[i + 1].end - sents[i + 1].start <= 200)
+                } else {
+                    None
+                };
+                let role = same_line_role.or(next_role.clone());
+                if let Some(role) = role {
+                    let mut spans = vec![(s.start, s.end)];
+                    if next_role.is_some() {
+                        spans.push((sents[i + 1].start, sents[i + 1].end));
+                    }
+                    let mut c = SigCandidate {
+                        kind: SigKind::NameRole,
+                        name: Some(text[..nl].to_string()),
+                        role: Some(role),
+                        date: None,
+                        date_abs: None,
+                        spans,
+                    };
+                    if let Some(d) = find_dates(text).into_iter().next() {
+                        c.date_abs = Some((s.start + d.start, s.start + d.end));
+                        c.date = Some(d);
+                    } else if let Some((d, a)) =
+                        date_near(doc, sents, i.saturating_sub(2), (i + 5).min(n))
+                    {
+                        c.date = Some(d);
+                        c.date_abs = Some(a);
+                    }
+                    all.push(c);
+                } else if rest_is_empty && (after_anchor || behalf_near) && late {
+                    // (d) a bare name right after the approval wording.
+                    let role = sents
+                        .get(i + 1)
+                        .filter(|x| x.heading_like && x.end - x.start <= 60)
+                        .map(|x| x.text(doc).trim().to_string());
+                    let mut c = SigCandidate {
+                        kind: SigKind::NameAfterApproval,
+                        name: Some(text[..nl].to_string()),
+                        role,
+                        date: None,
+                        date_abs: None,
+                        spans: vec![(s.start, s.end)],
+                    };
+                    if let Some((d, a)) = date_near(doc, sents, i + 1, (i + 4).min(n)) {
+                        c.date = Some(d);
+                        c.date_abs = Some(a);
+                    }
+                    all.push(c);
+                }
+            }
+        }
+    }
+    let best = all
+        .iter()
+        .max_by_key(|c| {
+            (
+                c.name.is_some() as u8 + c.role.is_some() as u8 + c.date.is_some() as u8,
+                c.kind,
+            )
+        })
+        .cloned();
+    SignatureFound {
+        best,
+        all,
+        on_behalf_of_board,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn not_name() -> Regex {
+        let rules = Rulebook::embedded().unwrap();
+        rules.lexicon("not_name_words").unwrap().clone()
+    }
+
+    #[test]
+    fn names() {
+        let nn = not_name();
+        assert_eq!(name_prefix("Jane Doe, Director", &nn), Some(8));
+        assert_eq!(name_prefix("Dr Amir K. Shah OBE", &nn), Some(19));
+        assert_eq!(name_prefix("JANE DOE", &nn), Some(8));
+        assert_eq!(name_prefix("Modern Slavery Statement", &nn), None);
+        assert_eq!(name_prefix("Our Supply Chains", &nn), None);
+        assert_eq!(name_prefix("Jane", &nn), None);
+        assert_eq!(name_prefix("", &nn), None);
+    }
+}

@@ -1,0 +1,274 @@
+//! Added by the crawler (additive): crawl rounds, the per-round fetch log
+//! that makes a restarted crawl replay pages instead of fetching them again,
+//! re-queueing one job, releasing a host slot, and the crawl targets.
+
+use super::write::BeginWrite;
+use super::{NewFetch, Result, Store, now, on_backend};
+use chrono::{DateTime, Utc};
+
+/// A fetch already made in the open round, with its body when it had one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedFetch {
+    pub fetch_id: i64,
+    pub url: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    pub error_kind: Option<String>,
+    pub error_message: Option<String>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// An organisation the crawler should visit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrawlTarget {
+    pub organisation_id: i64,
+    pub website: String,
+}
+
+impl Store {
+    /// The open crawl round, or a new one. Returns `(id, created)`.
+    pub async fn open_crawl_round(&self) -> Result<(i64, bool)> {
+        let ts = now();
+        let r = on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let created: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO crawl_rounds (started_at) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(ts)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let r = match created {
+                Some(id) => (id, true),
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "SELECT id FROM crawl_rounds WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1",
+                    )
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (id, false)
+                }
+            };
+            tx.commit().await?;
+            r
+        });
+        Ok(r)
+    }
+
+    /// Closes a round (when its queue is empty). False if already closed.
+    pub async fn finish_crawl_round(&self, round: i64) -> Result<bool> {
+        let n = on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE crawl_rounds SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
+            )
+            .bind(round)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(n == 1)
+    }
+
+    /// The fetch of `url` for an organisation in `round`, if one was made.
+    pub async fn logged_fetch(
+        &self,
+        round: i64,
+        organisation_id: i64,
+        url: &str,
+    ) -> Result<Option<LoggedFetch>> {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            Option<i32>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = on_backend!(self, pool => {
+            sqlx::query_as(
+                "SELECT f.id, f.url, f.final_url, f.status, f.content_type, f.error_kind, f.error_message, f.document_sha256 \
+                 FROM crawl_pages p JOIN fetches f ON f.id = p.fetch_id \
+                 WHERE p.round_id = $1 AND p.organisation_id = $2 AND p.url = $3",
+            )
+            .bind(round)
+            .bind(organisation_id)
+            .bind(url)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((fetch_id, url, final_url, status, content_type, error_kind, error_message, sha)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let body = match (&error_kind, sha) {
+            (None, Some(sha)) => self.document(&sha).await?.map(|d| d.bytes),
+            _ => None,
+        };
+        Ok(Some(LoggedFetch {
+            fetch_id,
+            url,
+            final_url,
+            status: status.and_then(|s| u16::try_from(s).ok()),
+            content_type,
+            error_kind,
+            error_message,
+            body,
+        }))
+    }
+
+    /// Records a fetch made in `round` (and its body, stored once by hash),
+    /// in one transaction. Idempotent: a URL already logged for the
+    /// organisation in the round keeps its first record. Returns the fetch id.
+    pub async fn log_crawl_fetch(
+        &self,
+        round: i64,
+        f: &NewFetch,
+        body: Option<&[u8]>,
+    ) -> Result<i64> {
+        let org = f.organisation_id.unwrap_or(0);
+        let ts = now();
+        let id = on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT fetch_id FROM crawl_pages WHERE round_id = $1 AND organisation_id = $2 AND url = $3",
+            )
+            .bind(round)
+            .bind(org)
+            .bind(&f.url)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    if let (Some(b), Some(sha)) = (body, &f.document_sha256) {
+                        sqlx::query(
+                            "INSERT INTO documents (sha256, content_type, size, compression, bytes, created_at) \
+                             VALUES ($1, $2, $3, 'none', $4, $5) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(sha)
+                        .bind(&f.content_type)
+                        .bind(b.len() as i64)
+                        .bind(b)
+                        .bind(ts)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
+                         robots, error_kind, error_message, document_sha256, fetched_at) \
+                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
+                    )
+                    .bind(f.organisation_id)
+                    .bind(&f.url)
+                    .bind(&f.final_url)
+                    .bind(f.status.map(i32::from))
+                    .bind(&f.content_type)
+                    .bind(f.size.map(|s| s as i64))
+                    .bind(f.duration_ms.map(|s| s as i64))
+                    .bind(if f.robots.is_empty() { "unknown" } else { f.robots.as_str() })
+                    .bind(&f.error_kind)
+                    .bind(&f.error_message)
+                    .bind(&f.document_sha256)
+                    .bind(f.fetched_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO crawl_pages (round_id, organisation_id, url, fetch_id) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(round)
+                    .bind(org)
+                    .bind(&f.url)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    id
+                }
+            };
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
+    /// Puts one finished job back in the queue (a new round for one
+    /// organisation). False when it is already pending or running.
+    pub async fn requeue_job(&self, id: i64) -> Result<bool> {
+        let ts = now();
+        let n = on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query(
+                "UPDATE crawl_jobs SET state = 'pending', attempts = 0, next_attempt_at = $2, last_error = NULL, \
+                 updated_at = $2 WHERE id = $1 AND state IN ('done', 'failed')",
+            )
+            .bind(id)
+            .bind(ts)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(n == 1)
+    }
+
+    /// Ends a request to `host` early: the next may start at `next_allowed_at`
+    /// (the slot was reserved for the longest a request may take).
+    pub async fn release_host_slot(
+        &self,
+        host: &str,
+        next_allowed_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let host = host.to_ascii_lowercase();
+        on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE host_slots SET next_allowed_at = $2 WHERE host = $1")
+                .bind(&host)
+                .bind(next_allowed_at)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Organisations to crawl: the named ones (any scope), or every in-scope
+    /// organisation; only those with a website.
+    pub async fn crawl_targets(&self, named: &[i64]) -> Result<Vec<CrawlTarget>> {
+        let rows: Vec<(i64, String)> = on_backend!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, website FROM organisations WHERE website IS NOT NULL AND website <> '' \
+                 AND in_scope ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out: Vec<CrawlTarget> = rows
+            .into_iter()
+            .map(|(organisation_id, website)| CrawlTarget {
+                organisation_id,
+                website,
+            })
+            .collect();
+        if !named.is_empty() {
+            out.clear();
+            for id in named {
+                if let Some(o) = self.organisation(*id).await?
+                    && let Some(w) = o.website.filter(|w| !w.trim().is_empty())
+                {
+                    out.push(CrawlTarget {
+                        organisation_id: o.id,
+                        website: w,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}

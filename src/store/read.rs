@@ -1,0 +1,926 @@
+//! Reads: organisations, versions, documents, lists with filters and search,
+//! the dashboard's aggregates and the registry rows (streamed).
+
+use super::write::{OrgRow, decl_cols, org_cols, parse_areas};
+use super::{Backend, Result, Store, StoreError, model::*, on_backend};
+use crate::domain::{Area, Assessment};
+use crate::registry::{self, YearEnd, YearStatus};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::stream::{self, BoxStream, StreamExt};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
+
+macro_rules! version_cols {
+    () => {
+        "v.id, v.organisation_id, v.document_sha256, v.url, v.first_seen, v.last_seen, v.fy_start, v.fy_end, \
+         v.registry_year, v.year_basis, v.verdict, v.score, v.status, v.reasons, v.approval_present, \
+         v.approval_date, v.signature_present, v.signatory, v.areas_covered, v.late, v.latest_in_year, \
+         v.homepage_link, v.found_via, v.homepage_url, v.link_anchor_text, v.link_href, v.link_region, \
+         v.link_via_page, v.fetch_id"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    id: i64,
+    organisation_id: i64,
+    document_sha256: String,
+    url: String,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    fy_start: Option<NaiveDate>,
+    fy_end: Option<NaiveDate>,
+    registry_year: Option<i32>,
+    year_basis: String,
+    verdict: Option<String>,
+    score: Option<i32>,
+    status: Option<String>,
+    reasons: String,
+    approval_present: Option<bool>,
+    approval_date: Option<NaiveDate>,
+    signature_present: Option<bool>,
+    signatory: Option<String>,
+    areas_covered: String,
+    late: Option<bool>,
+    latest_in_year: bool,
+    homepage_link: Option<bool>,
+    found_via: Option<String>,
+    homepage_url: Option<String>,
+    link_anchor_text: Option<String>,
+    link_href: Option<String>,
+    link_region: Option<String>,
+    link_via_page: Option<String>,
+    fetch_id: Option<i64>,
+}
+
+fn split_reasons(s: &str) -> Vec<String> {
+    s.split(';')
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl VersionRow {
+    fn into_domain(self) -> VersionSummary {
+        VersionSummary {
+            id: self.id,
+            organisation_id: self.organisation_id,
+            document_sha256: self.document_sha256,
+            url: self.url,
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            fy_start: self.fy_start,
+            fy_end: self.fy_end,
+            registry_year: self.registry_year,
+            year_basis: self.year_basis,
+            verdict: self.verdict,
+            score: self.score,
+            status: self.status.and_then(|s| s.parse().ok()),
+            reasons: split_reasons(&self.reasons),
+            approval_present: self.approval_present,
+            approval_date: self.approval_date,
+            signature_present: self.signature_present,
+            signatory: self.signatory,
+            areas_covered: parse_areas(&self.areas_covered),
+            late: self.late,
+            latest_in_year: self.latest_in_year,
+            homepage: HomepageLink {
+                linked: self.homepage_link,
+                found_via: self.found_via,
+                homepage_url: self.homepage_url,
+                anchor_text: self.link_anchor_text,
+                href: self.link_href,
+                region: self.link_region,
+                via_page: self.link_via_page,
+            },
+            fetch_id: self.fetch_id,
+        }
+    }
+}
+
+/// One organisation joined with one of its year-deciding versions (or none):
+/// the input of the registry rows.
+#[derive(sqlx::FromRow)]
+struct JoinRow {
+    o_id: i64,
+    o_name: String,
+    o_org_type: Option<String>,
+    o_sector: Option<String>,
+    o_company_number: Option<String>,
+    o_in_scope: Option<bool>,
+    o_fye: Option<String>,
+    o_first_year: Option<i32>,
+    v_id: Option<i64>,
+    v_url: Option<String>,
+    v_first_seen: Option<DateTime<Utc>>,
+    v_fy_end: Option<NaiveDate>,
+    v_year: Option<i32>,
+    v_status: Option<String>,
+    v_reasons: Option<String>,
+    v_approval_present: Option<bool>,
+    v_approval_date: Option<NaiveDate>,
+    v_signature_present: Option<bool>,
+    v_signatory: Option<String>,
+    v_homepage_link: Option<bool>,
+    v_areas: Option<String>,
+    v_score: Option<i32>,
+    v_late: Option<bool>,
+}
+
+const JOIN_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
+     o.company_number AS o_company_number, o.in_scope AS o_in_scope, o.financial_year_end AS o_fye, \
+     o.first_year AS o_first_year, v.id AS v_id, v.url AS v_url, v.first_seen AS v_first_seen, \
+     v.fy_end AS v_fy_end, v.registry_year AS v_year, v.status AS v_status, v.reasons AS v_reasons, \
+     v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
+     v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
+     v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late \
+     FROM organisations o \
+     LEFT JOIN statement_versions v ON v.organisation_id = o.id AND v.latest_in_year = TRUE \
+     AND ($4 IS NULL OR v.registry_year = $4) \
+     WHERE ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) AND ($2 IS NULL OR o.org_type = $2) \
+     AND ($3 IS NULL OR o.id = $3) \
+     ORDER BY o.id, v.registry_year";
+
+/// Builds the rows of one organisation from its joined rows.
+fn rows_for_org(
+    group: &[JoinRow],
+    filter: &ExportFilter,
+    today: NaiveDate,
+    data_start: i32,
+) -> Vec<RegistryRow> {
+    let Some(first) = group.first() else {
+        return Vec::new();
+    };
+    let fye = first.o_fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
+    let versions: Vec<&JoinRow> = group.iter().filter(|r| r.v_id.is_some()).collect();
+    let start = first.o_first_year.unwrap_or(data_start);
+    let last_due = registry::year::last_due_year(fye, today);
+    let mut years: Vec<i32> = (start..=last_due).collect();
+    for v in &versions {
+        if let Some(y) = v.v_year
+            && !years.contains(&y)
+        {
+            years.push(y);
+        }
+    }
+    years.sort_unstable();
+    let mut out = Vec::new();
+    for year in years {
+        if filter.year.is_some_and(|y| y != year) {
+            continue;
+        }
+        let v = versions.iter().find(|v| v.v_year == Some(year));
+        let vstatus = v.and_then(|v| {
+            let s: YearStatus = v.v_status.as_deref()?.parse().ok()?;
+            Some((s, v.v_reasons.as_deref().unwrap_or("")))
+        });
+        let due_passed = today > registry::year::due_in_year(fye, year);
+        let Some((status, reasons)) = registry::year_status(first.o_in_scope, vstatus, due_passed)
+        else {
+            continue;
+        };
+        if filter.status.is_some_and(|s| s != status) {
+            continue;
+        }
+        out.push(RegistryRow {
+            organisation_id: first.o_id,
+            name: first.o_name.clone(),
+            org_type: first.o_org_type.clone(),
+            sector: first.o_sector.clone(),
+            company_number: first.o_company_number.clone(),
+            in_scope: first.o_in_scope,
+            year,
+            status,
+            reasons,
+            statement_id: v.and_then(|v| v.v_id),
+            statement_url: v.and_then(|v| v.v_url.clone()),
+            first_seen: v.and_then(|v| v.v_first_seen),
+            financial_year_end: v
+                .and_then(|v| v.v_fy_end)
+                .or_else(|| fye.map(|f| f.fy_end_for_year(year))),
+            approval_present: v.and_then(|v| v.v_approval_present),
+            approval_date: v.and_then(|v| v.v_approval_date),
+            signature_present: v.and_then(|v| v.v_signature_present),
+            signatory: v.and_then(|v| v.v_signatory.clone()),
+            homepage_link: v.and_then(|v| v.v_homepage_link),
+            areas_covered: v.and_then(|v| v.v_areas.clone()).unwrap_or_default(),
+            score: v.and_then(|v| v.v_score),
+            late: v.and_then(|v| v.v_late),
+        });
+    }
+    out
+}
+
+/// The status of an organisation in year `$year` as one SQL expression over
+/// `o` (organisations) and `v` (its version that counts for the year); the
+/// same rules as [`registry::year_status`]. Binds, in order: first-year
+/// fallback, year, due cut-off (×3).
+fn push_status_expr<'a, DB: sqlx::Database>(
+    qb: &mut QueryBuilder<DB>,
+    year: i32,
+    cutoff: &'a str,
+    data_start: i32,
+) where
+    i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push("(CASE WHEN v.id IS NULL AND COALESCE(o.first_year, ");
+    qb.push_bind(data_start);
+    qb.push(") > ");
+    qb.push_bind(year);
+    qb.push(" THEN NULL WHEN o.in_scope = FALSE THEN (CASE WHEN v.id IS NOT NULL OR o.due_mmdd < ");
+    qb.push_bind(cutoff);
+    qb.push(" THEN 'out_of_scope' END) WHEN v.id IS NOT NULL THEN v.status WHEN o.due_mmdd < ");
+    qb.push_bind(cutoff);
+    qb.push(" THEN (CASE WHEN o.in_scope = TRUE THEN 'missing' ELSE 'review' END) END)");
+}
+
+/// Turns free text into an FTS5 query: each word quoted (no operators from
+/// the user), all required.
+fn fts5_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Appends the list filters to a query that has `o` and `v` joined and a
+/// `status` column computed in an outer select (pushes `WHERE`s for the inner part).
+fn push_list_filters<'a, DB: sqlx::Database>(
+    qb: &mut QueryBuilder<DB>,
+    f: &'a OrgFilter,
+    fts: Option<&'a str>,
+    sqlite: bool,
+) where
+    i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" WHERE 1 = 1");
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        qb.push(" AND (o.company_number = ");
+        qb.push_bind(q);
+        match (sqlite, fts) {
+            (true, Some(m)) => {
+                qb.push(" OR o.id IN (SELECT rowid FROM organisation_search WHERE organisation_search MATCH ");
+                qb.push_bind(m);
+                qb.push(")");
+            }
+            (false, _) => {
+                qb.push(" OR o.search @@ websearch_to_tsquery('english', ");
+                qb.push_bind(q);
+                qb.push(")");
+            }
+            (true, None) => {}
+        }
+        qb.push(")");
+    }
+    if let Some(s) = f.sector.as_deref().filter(|s| !s.is_empty()) {
+        qb.push(" AND LOWER(o.sector) = LOWER(");
+        qb.push_bind(s);
+        qb.push(")");
+    }
+    if let Some(t) = f.org_type {
+        qb.push(" AND o.org_type = ");
+        qb.push_bind(t.as_str());
+    }
+    if let Some(s) = f.in_scope {
+        qb.push(" AND o.in_scope = ");
+        qb.push_bind(s);
+    }
+    if f.public_bodies {
+        qb.push(" AND o.org_type IN ('nhs', 'local_authority', 'public_body')");
+    }
+    if f.groups {
+        qb.push(
+            " AND (o.parent_id IS NOT NULL OR EXISTS (SELECT 1 FROM organisations m WHERE m.parent_id = o.id))",
+        );
+    }
+    if let Some(a) = f.area_missing {
+        qb.push(" AND v.id IS NOT NULL AND (';' || v.areas_covered || ';') NOT LIKE ");
+        qb.push_bind(format!("%;{};%", a.key()));
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: i64,
+    name: String,
+    org_type: Option<String>,
+    sector: Option<String>,
+    company_number: Option<String>,
+    in_scope: Option<bool>,
+    turnover_gbp: Option<i64>,
+    parent_id: Option<i64>,
+    status: Option<String>,
+    statement_id: Option<i64>,
+    statement_url: Option<String>,
+    score: Option<i32>,
+}
+
+macro_rules! list_query {
+    ($pool:ident, $f:expr, $year:expr, $cutoff:expr, $data_start:expr, $fts:expr, $sqlite:expr) => {{
+        let f = $f;
+        let per_page = f.per_page.clamp(1, 500);
+        let page = f.page.max(1);
+        let build = |qb: &mut QueryBuilder<_>| {
+            qb.push(
+                "SELECT * FROM (SELECT o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, \
+                 o.turnover_gbp, o.parent_id, v.id AS statement_id, v.url AS statement_url, v.score, ",
+            );
+            push_status_expr(qb, $year, $cutoff, $data_start);
+            qb.push(
+                " AS status FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
+                 AND v.registry_year = ",
+            );
+            qb.push_bind($year);
+            qb.push(" AND v.latest_in_year = TRUE");
+            push_list_filters(qb, f, $fts, $sqlite);
+            qb.push(") t");
+            if let Some(s) = f.status {
+                qb.push(" WHERE t.status = ");
+                qb.push_bind(s.as_str());
+            }
+        };
+        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (");
+        build(&mut count);
+        count.push(") c");
+        let total: i64 = count.build_query_scalar().fetch_one($pool).await?;
+        let mut qb = QueryBuilder::new("");
+        build(&mut qb);
+        qb.push(match f.sort {
+            OrgSort::Name => " ORDER BY t.name, t.id",
+            OrgSort::NameDesc => " ORDER BY t.name DESC, t.id DESC",
+            OrgSort::ScoreDesc => " ORDER BY (t.score IS NULL), t.score DESC, t.name, t.id",
+            OrgSort::ScoreAsc => " ORDER BY (t.score IS NULL), t.score, t.name, t.id",
+            OrgSort::TurnoverDesc => " ORDER BY (t.turnover_gbp IS NULL), t.turnover_gbp DESC, t.name, t.id",
+            OrgSort::Newest => " ORDER BY t.id DESC",
+        });
+        qb.push(" LIMIT ");
+        qb.push_bind(i64::from(per_page));
+        qb.push(" OFFSET ");
+        qb.push_bind(i64::from(page - 1) * i64::from(per_page));
+        let rows: Vec<ListRow> = qb.build_query_as().fetch_all($pool).await?;
+        (rows, total, page, per_page)
+    }};
+}
+
+fn count_row_into(c: &mut StatusCounts, status: Option<String>, n: i64) {
+    if let Some(s) = status.and_then(|s| s.parse::<YearStatus>().ok()) {
+        c.add(s, n);
+    }
+}
+
+impl Store {
+    /// One organisation.
+    pub async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+        let row: Option<OrgRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!("SELECT ", org_cols!(), " FROM organisations WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(OrgRow::into_domain))
+    }
+
+    /// Finds an organisation by company number, else by (normalised) name.
+    pub async fn find_organisation(
+        &self,
+        name: &str,
+        company_number: Option<&str>,
+    ) -> Result<Option<Organisation>> {
+        let norm = super::normalise_name(name);
+        let row: Option<OrgRow> = on_backend!(self, pool => {
+            let mut row = None;
+            if let Some(c) = company_number.map(str::trim).filter(|c| !c.is_empty()) {
+                row = sqlx::query_as(concat!("SELECT ", org_cols!(), " FROM organisations WHERE company_number = $1"))
+                    .bind(c)
+                    .fetch_optional(pool)
+                    .await?;
+            }
+            if row.is_none() {
+                row = sqlx::query_as(concat!("SELECT ", org_cols!(), " FROM organisations WHERE normalised_name = $1 ORDER BY id LIMIT 1"))
+                    .bind(&norm)
+                    .fetch_optional(pool)
+                    .await?;
+            }
+            row
+        });
+        Ok(row.map(OrgRow::into_domain))
+    }
+
+    /// Organisations in id order, `limit` after `after_id` (for the crawler
+    /// to walk the registry without holding it in memory).
+    pub async fn organisations_after(
+        &self,
+        after_id: i64,
+        limit: u32,
+        in_scope_only: bool,
+    ) -> Result<Vec<Organisation>> {
+        let rows: Vec<OrgRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ", org_cols!(), " FROM organisations WHERE id > $1 AND (NOT $2 OR in_scope = TRUE) ORDER BY id LIMIT $3"
+            ))
+            .bind(after_id)
+            .bind(in_scope_only)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(OrgRow::into_domain).collect())
+    }
+
+    /// How many organisations there are.
+    pub async fn count_organisations(&self) -> Result<i64> {
+        let n: i64 = on_backend!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    /// Every version of an organisation, newest first.
+    pub async fn versions_of(&self, organisation_id: i64) -> Result<Vec<VersionSummary>> {
+        let rows: Vec<VersionRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ", version_cols!(), " FROM statement_versions v WHERE v.organisation_id = $1 \
+                 ORDER BY v.first_seen DESC, v.id DESC"
+            ))
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(VersionRow::into_domain).collect())
+    }
+
+    /// One version with its text and assessment.
+    pub async fn version(&self, id: i64) -> Result<Option<VersionDetail>> {
+        type Extra = (String, Option<String>, Option<String>, i64, String);
+        let got: Option<(VersionRow, Extra)> = on_backend!(self, pool => {
+            let row: Option<VersionRow> = sqlx::query_as(concat!(
+                "SELECT ", version_cols!(), " FROM statement_versions v WHERE v.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let extra: Extra = sqlx::query_as(
+                        "SELECT v.text, v.assessment, d.content_type, d.size, o.name FROM statement_versions v \
+                         JOIN documents d ON d.sha256 = v.document_sha256 \
+                         JOIN organisations o ON o.id = v.organisation_id WHERE v.id = $1",
+                    )
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?;
+                    Some((row, extra))
+                }
+            }
+        });
+        let Some((row, (text, json, content_type, size, org_name))) = got else {
+            return Ok(None);
+        };
+        let assessment: Option<Assessment> = match json {
+            Some(j) => Some(
+                serde_json::from_str(&j)
+                    .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))?,
+            ),
+            None => None,
+        };
+        let version = row.into_domain();
+        Ok(Some(VersionDetail {
+            organisation: OrgRef {
+                id: version.organisation_id,
+                name: org_name,
+            },
+            version,
+            text,
+            assessment,
+            content_type,
+            size,
+        }))
+    }
+
+    /// A stored document's bytes.
+    pub async fn document(&self, sha256: &str) -> Result<Option<StoredDocument>> {
+        let row: Option<(String, Option<String>, Vec<u8>)> = on_backend!(self, pool => {
+            sqlx::query_as("SELECT sha256, content_type, bytes FROM documents WHERE sha256 = $1")
+                .bind(sha256)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(sha256, content_type, bytes)| StoredDocument {
+            sha256,
+            content_type,
+            bytes,
+        }))
+    }
+
+    /// The fetches made for an organisation, newest first.
+    pub async fn fetches_of(&self, organisation_id: i64, limit: u32) -> Result<Vec<Fetch>> {
+        type Row = (
+            i64,
+            Option<i64>,
+            String,
+            Option<String>,
+            Option<i32>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            DateTime<Utc>,
+        );
+        let rows: Vec<Row> = on_backend!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, organisation_id, url, final_url, status, content_type, size, duration_ms, robots, \
+                 error_kind, error_message, document_sha256, fetched_at FROM fetches WHERE organisation_id = $1 \
+                 ORDER BY fetched_at DESC, id DESC LIMIT $2",
+            )
+            .bind(organisation_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| Fetch {
+                id: r.0,
+                organisation_id: r.1,
+                url: r.2,
+                final_url: r.3,
+                status: r.4,
+                content_type: r.5,
+                size: r.6,
+                duration_ms: r.7,
+                robots: r.8,
+                error_kind: r.9,
+                error_message: r.10,
+                document_sha256: r.11,
+                fetched_at: r.12,
+            })
+            .collect())
+    }
+
+    /// What an organisation declared on the Government registry, by year.
+    pub async fn declarations_of(&self, organisation_id: i64) -> Result<Vec<Declaration>> {
+        #[derive(sqlx::FromRow)]
+        struct Keyed {
+            year: i32,
+            summary_url: String,
+        }
+        let rows: Vec<(Keyed, super::write::DeclRow)> = on_backend!(self, pool => {
+            let keys: Vec<Keyed> = sqlx::query_as(
+                "SELECT year, summary_url FROM registry_declarations WHERE organisation_id = $1 ORDER BY year, id",
+            )
+            .bind(organisation_id)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                let row: super::write::DeclRow = sqlx::query_as(concat!(
+                    "SELECT ", decl_cols!(), " FROM registry_declarations WHERE organisation_id = $1 AND year = $2 AND summary_url = $3"
+                ))
+                .bind(organisation_id)
+                .bind(k.year)
+                .bind(&k.summary_url)
+                .fetch_one(pool)
+                .await?;
+                out.push((k, row));
+            }
+            out
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(k, r)| r.into_domain(organisation_id, k.year, k.summary_url))
+            .collect())
+    }
+
+    /// The organisations whose group statement is made by `parent_id`.
+    pub async fn group_members(&self, parent_id: i64) -> Result<Vec<OrgRef>> {
+        let rows: Vec<(i64, String)> = on_backend!(self, pool => {
+            sqlx::query_as("SELECT id, name FROM organisations WHERE parent_id = $1 ORDER BY name, id")
+                .bind(parent_id)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| OrgRef { id, name })
+            .collect())
+    }
+
+    /// The first registry year in the data (versions or declarations), or
+    /// the default year when there is none: where organisations without any
+    /// statement start being reported.
+    pub async fn data_start_year(&self, today: NaiveDate) -> Result<i32> {
+        let y: Option<i32> = on_backend!(self, pool => {
+            sqlx::query_scalar("SELECT MIN(first_year) FROM organisations").fetch_one(pool).await?
+        });
+        Ok(y.unwrap_or_else(|| registry::default_year(today)))
+    }
+
+    /// One organisation with every reporting year, version, declaration and
+    /// its group.
+    pub async fn organisation_detail(
+        &self,
+        id: i64,
+        today: NaiveDate,
+    ) -> Result<Option<OrganisationDetail>> {
+        let Some(organisation) = self.organisation(id).await? else {
+            return Ok(None);
+        };
+        let parent = match organisation.parent_id {
+            Some(p) => self.organisation(p).await?.map(|o| OrgRef {
+                id: o.id,
+                name: o.name,
+            }),
+            None => None,
+        };
+        let filter = ExportFilter {
+            organisation_id: Some(id),
+            ..Default::default()
+        };
+        let mut years = Vec::new();
+        let mut rows = self.registry_rows(&filter, today).await?;
+        while let Some(r) = rows.next().await {
+            years.push(r?);
+        }
+        drop(rows);
+        Ok(Some(OrganisationDetail {
+            members: self.group_members(id).await?,
+            versions: self.versions_of(id).await?,
+            declarations: self.declarations_of(id).await?,
+            parent,
+            years,
+            organisation,
+        }))
+    }
+
+    /// A page of organisations with their status in one registry year.
+    pub async fn list_organisations(
+        &self,
+        f: &OrgFilter,
+        today: NaiveDate,
+    ) -> Result<Page<OrgListItem>> {
+        let year = f.year.unwrap_or_else(|| registry::default_year(today));
+        let cutoff = registry::year::due_cutoff(year, today);
+        let data_start = self.data_start_year(today).await?;
+        let fts = f.q.as_deref().and_then(fts5_query);
+        let (rows, total, page, per_page) = match &self.backend {
+            Backend::Sqlite(pool) => {
+                list_query!(
+                    pool,
+                    f,
+                    year,
+                    cutoff.as_str(),
+                    data_start,
+                    fts.as_deref(),
+                    true
+                )
+            }
+            Backend::Postgres(pool) => {
+                list_query!(
+                    pool,
+                    f,
+                    year,
+                    cutoff.as_str(),
+                    data_start,
+                    fts.as_deref(),
+                    false
+                )
+            }
+        };
+        Ok(Page {
+            items: rows
+                .into_iter()
+                .map(|r| OrgListItem {
+                    id: r.id,
+                    name: r.name,
+                    org_type: r.org_type.and_then(|t| t.parse().ok()),
+                    sector: r.sector,
+                    company_number: r.company_number,
+                    in_scope: r.in_scope,
+                    turnover_gbp: r.turnover_gbp,
+                    parent_id: r.parent_id,
+                    status: r.status.and_then(|s| s.parse().ok()),
+                    statement_id: r.statement_id,
+                    statement_url: r.statement_url,
+                    score: r.score,
+                })
+                .collect(),
+            total,
+            page,
+            per_page,
+            year,
+        })
+    }
+
+    /// Status counts in one year, grouped by `o.sector`, `o.org_type` or
+    /// nothing (`group` is a fixed column name, never user input).
+    async fn status_counts(
+        &self,
+        year: i32,
+        today: NaiveDate,
+        data_start: i32,
+        group: Option<&'static str>,
+    ) -> Result<Vec<(Option<String>, StatusCounts)>> {
+        let cutoff = registry::year::due_cutoff(year, today);
+        macro_rules! run {
+            ($pool:ident) => {{
+                let mut q = QueryBuilder::new("SELECT k, status, COUNT(*) AS n FROM (SELECT ");
+                q.push(group.unwrap_or("CAST(NULL AS TEXT)"));
+                q.push(" AS k, ");
+                push_status_expr(&mut q, year, cutoff.as_str(), data_start);
+                q.push(
+                    " AS status FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
+                     AND v.registry_year = ",
+                );
+                q.push_bind(year);
+                q.push(" AND v.latest_in_year = TRUE) t WHERE status IS NOT NULL GROUP BY k, status");
+                let rows: Vec<(Option<String>, Option<String>, i64)> = q.build_query_as().fetch_all($pool).await?;
+                rows
+            }};
+        }
+        let rows = match &self.backend {
+            Backend::Sqlite(pool) => run!(pool),
+            Backend::Postgres(pool) => run!(pool),
+        };
+        let mut out: Vec<(Option<String>, StatusCounts)> = Vec::new();
+        for (k, status, n) in rows {
+            let i = match out.iter().position(|(key, _)| *key == k) {
+                Some(i) => i,
+                None => {
+                    out.push((k, StatusCounts::default()));
+                    out.len() - 1
+                }
+            };
+            count_row_into(&mut out[i].1, status, n);
+        }
+        Ok(out)
+    }
+
+    /// The dashboard's numbers: totals, statuses by registry year, and for
+    /// `year` (default: [`registry::default_year`]) by sector, by
+    /// organisation type, and the six areas' coverage.
+    pub async fn dashboard(&self, year: Option<i32>, today: NaiveDate) -> Result<Dashboard> {
+        let year = year.unwrap_or_else(|| registry::default_year(today));
+        let data_start = self.data_start_year(today).await?;
+        type Totals = (i64, i64, i64, i64);
+        let (organisations, in_scope, with_statement, versions): Totals = on_backend!(self, pool => {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM organisations), \
+                 (SELECT COUNT(*) FROM organisations WHERE in_scope = TRUE), \
+                 (SELECT COUNT(DISTINCT organisation_id) FROM statement_versions), \
+                 (SELECT COUNT(*) FROM statement_versions)",
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        let max_version_year: Option<i32> = on_backend!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(registry_year) FROM statement_versions").fetch_one(pool).await?
+        });
+        let last = registry::year::last_due_year(None, today)
+            .max(registry::default_year(today))
+            .max(max_version_year.unwrap_or(i32::MIN));
+        let mut by_year = Vec::new();
+        for y in data_start.min(last)..=last {
+            let counts = self
+                .status_counts(y, today, data_start, None)
+                .await?
+                .into_iter()
+                .next()
+                .map(|(_, c)| c)
+                .unwrap_or_default();
+            by_year.push(KeyedCounts { key: y, counts });
+        }
+        let keyed = |rows: Vec<(Option<String>, StatusCounts)>| {
+            let mut v: Vec<KeyedCounts<String>> = rows
+                .into_iter()
+                .map(|(k, counts)| KeyedCounts {
+                    key: k.unwrap_or_else(|| "unknown".to_string()),
+                    counts,
+                })
+                .collect();
+            v.sort_by(|a, b| {
+                b.counts
+                    .total()
+                    .cmp(&a.counts.total())
+                    .then(a.key.cmp(&b.key))
+            });
+            v
+        };
+        let by_sector = keyed(
+            self.status_counts(year, today, data_start, Some("o.sector"))
+                .await?,
+        );
+        let by_org_type = keyed(
+            self.status_counts(year, today, data_start, Some("o.org_type"))
+                .await?,
+        );
+        let area_rows: Vec<String> = on_backend!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT areas_covered FROM statement_versions WHERE registry_year = $1 AND latest_in_year = TRUE",
+            )
+            .bind(year)
+            .fetch_all(pool)
+            .await?
+        });
+        let statements = area_rows.len() as i64;
+        let areas = Area::ALL
+            .into_iter()
+            .map(|a| AreaCoverage {
+                area: a,
+                covered: area_rows
+                    .iter()
+                    .filter(|s| s.split(';').any(|k| k == a.key()))
+                    .count() as i64,
+                statements,
+            })
+            .collect();
+        Ok(Dashboard {
+            year,
+            organisations,
+            in_scope,
+            with_statement,
+            versions,
+            by_year,
+            by_sector,
+            by_org_type,
+            areas,
+        })
+    }
+
+    /// The registry rows (one per organisation and reporting year), streamed
+    /// from one query in organisation order: memory stays flat however large
+    /// the registry. Status and year filters apply per row.
+    pub async fn registry_rows<'a>(
+        &'a self,
+        filter: &'a ExportFilter,
+        today: NaiveDate,
+    ) -> Result<BoxStream<'a, Result<RegistryRow>>> {
+        let data_start = self.data_start_year(today).await?;
+        let inner: BoxStream<'a, Result<JoinRow, sqlx::Error>> = match &self.backend {
+            Backend::Sqlite(pool) => sqlx::query_as::<Sqlite, JoinRow>(JOIN_SQL)
+                .bind(filter.sector.as_deref())
+                .bind(filter.org_type.map(|t| t.as_str()))
+                .bind(filter.organisation_id)
+                .bind(filter.year)
+                .fetch(pool),
+            Backend::Postgres(pool) => sqlx::query_as::<Postgres, JoinRow>(JOIN_SQL)
+                .bind(filter.sector.as_deref())
+                .bind(filter.org_type.map(|t| t.as_str()))
+                .bind(filter.organisation_id)
+                .bind(filter.year)
+                .fetch(pool),
+        };
+        struct State<'a> {
+            inner: BoxStream<'a, Result<JoinRow, sqlx::Error>>,
+            group: Vec<JoinRow>,
+            done: bool,
+        }
+        let state = State {
+            inner,
+            group: Vec::new(),
+            done: false,
+        };
+        let batches = stream::unfold(state, move |mut st| async move {
+            loop {
+                if st.done {
+                    return None;
+                }
+                match st.inner.next().await {
+                    Some(Ok(row)) => {
+                        if st.group.first().is_some_and(|g| g.o_id != row.o_id) {
+                            let group = std::mem::replace(&mut st.group, vec![row]);
+                            let rows = rows_for_org(&group, filter, today, data_start);
+                            return Some((Ok(rows), st));
+                        }
+                        st.group.push(row);
+                    }
+                    Some(Err(e)) => {
+                        st.done = true;
+                        return Some((Err(StoreError::from(e)), st));
+                    }
+                    None => {
+                        st.done = true;
+                        let group = std::mem::take(&mut st.group);
+                        let rows = rows_for_org(&group, filter, today, data_start);
+                        return Some((Ok(rows), st));
+                    }
+                }
+            }
+        });
+        Ok(batches
+            .flat_map(|r| match r {
+                Ok(rows) => stream::iter(rows.into_iter().map(Ok)).left_stream(),
+                Err(e) => stream::once(async move { Err(e) }).right_stream(),
+            })
+            .boxed())
+    }
+}
