@@ -132,6 +132,11 @@ fn main() -> anyhow::Result<()> {
     let wall = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr);
     print!("{}", String::from_utf8_lossy(&out.stdout));
+    for l in stderr.lines().filter(|l| {
+        l.contains("Percent of CPU") || l.contains("User time") || l.contains("System time")
+    }) {
+        println!("{}", l.trim());
+    }
     let rss_kb: u64 = stderr
         .lines()
         .find_map(|l| {

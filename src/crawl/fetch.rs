@@ -180,7 +180,7 @@ impl Fetcher {
                 Hop::Redirect(next) => {
                     chain.push(current.to_string());
                     let next_s = next.to_string();
-                    if chain.iter().any(|u| *u == next_s) {
+                    if chain.contains(&next_s) {
                         return Err(FetchError::RedirectLoop {
                             url: url.to_string(),
                         });

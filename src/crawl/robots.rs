@@ -30,10 +30,13 @@ enum Entry {
     Rules(Box<Robot>),
 }
 
+/// One host's cached entry; its lock makes concurrent callers share one fetch.
+type Cell = Arc<tokio::sync::Mutex<Option<Arc<Entry>>>>;
+
 /// One process's robots.txt cache.
 #[derive(Debug, Default)]
 pub struct Robots {
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Arc<Entry>>>>>>,
+    hosts: Mutex<HashMap<String, Cell>>,
 }
 
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -43,7 +46,7 @@ impl Robots {
         Robots::default()
     }
 
-    fn cell(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<Arc<Entry>>>> {
+    fn cell(&self, key: &str) -> Cell {
         let mut map = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(key.to_string()).or_default().clone()
     }

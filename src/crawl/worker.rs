@@ -87,6 +87,30 @@ pub struct Summary {
     pub round_finished: bool,
 }
 
+/// Serialises this process's database writes on SQLite, which has one
+/// writer anyway: queued here, writers wait on a fair async lock instead of
+/// SQLite's busy handler, whose sleeps grow to tens of milliseconds under
+/// contention. On PostgreSQL writes run concurrently.
+#[derive(Clone, Debug, Default)]
+struct WriteGate(Option<Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteGate {
+    fn for_store(store: &Store) -> Self {
+        WriteGate(
+            (store.kind() == BackendKind::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
+        )
+    }
+    async fn run<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.0 {
+            Some(m) => {
+                let _g = m.lock().await;
+                f.await
+            }
+            None => f.await,
+        }
+    }
+}
+
 /// Called after each site with a short message (progress bars).
 pub type OnSite = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -100,6 +124,7 @@ pub struct Crawl {
     polite: Arc<Politeness>,
     round: i64,
     worker_prefix: String,
+    writes: WriteGate,
 }
 
 impl Crawl {
@@ -151,6 +176,7 @@ impl Crawl {
             "crawl round ready"
         );
         let crawl = Crawl {
+            writes: WriteGate::for_store(&store),
             store,
             cfg,
             rules: Arc::new(rules),
@@ -171,34 +197,65 @@ impl Crawl {
         self.round
     }
 
-    /// Works the queue with `concurrency` workers until it is empty (jobs
-    /// waiting for a retry later are left for a later run).
+    /// Works the queue until it is empty (jobs waiting for a retry later are
+    /// left for a later run). At most `concurrency` sites are being fetched
+    /// at once; storing a finished site's statements overlaps with fetching
+    /// the next ones.
     pub async fn run(self, on_site: Option<OnSite>) -> Result<Summary, CrawlError> {
         let this = Arc::new(self);
         let summary = Arc::new(Mutex::new(Summary {
             round: this.round,
             ..Summary::default()
         }));
-        let mut tasks = Vec::new();
-        for i in 0..this.cfg.concurrency {
-            let (this, summary, on_site) = (this.clone(), summary.clone(), on_site.clone());
-            tasks.push(tokio::spawn(async move {
-                this.worker(i, &summary, on_site.as_ref()).await
-            }));
-        }
-        let mut first_err = None;
-        for t in tasks {
-            match t.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    first_err.get_or_insert(e);
-                }
-                Err(e) => {
-                    first_err.get_or_insert(CrawlError::Fetch(FetchError::Other(format!(
-                        "crawl worker stopped: {e}"
-                    ))));
-                }
+        let net = Arc::new(tokio::sync::Semaphore::new(this.cfg.concurrency));
+        let me = this.worker_prefix.clone();
+        let mut tasks: tokio::task::JoinSet<Result<(), CrawlError>> = tokio::task::JoinSet::new();
+        let mut first_err: Option<CrawlError> = None;
+        loop {
+            while let Some(done) = tasks.try_join_next() {
+                note_task(done, &mut first_err);
             }
+            if first_err.is_some() {
+                break;
+            }
+            let Ok(permit) = net.clone().acquire_owned().await else {
+                break;
+            };
+            let job = this
+                .writes
+                .run(this.store.claim_jobs(&me, 1, this.cfg.lease))
+                .await?
+                .into_iter()
+                .next();
+            let Some(job) = job else {
+                drop(permit);
+                if !tasks.is_empty() {
+                    // Our own sites are still running: wait for one (or a
+                    // moment), then look for work again.
+                    if let Ok(Some(done)) =
+                        tokio::time::timeout(Duration::from_millis(50), tasks.join_next()).await
+                    {
+                        note_task(done, &mut first_err);
+                    }
+                    continue;
+                }
+                // Jobs running in another process may die and come back
+                // when their lease expires: wait for them.
+                let c = this.store.queue_counts().await?;
+                if c.running == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                this.writes.run(this.store.reclaim_expired()).await?;
+                continue;
+            };
+            let (this2, summary, on_site, me) =
+                (this.clone(), summary.clone(), on_site.clone(), me.clone());
+            tasks
+                .spawn(async move { this2.job(job, me, permit, &summary, on_site.as_ref()).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            note_task(done, &mut first_err);
         }
         if let Some(e) = first_err {
             return Err(e);
@@ -212,90 +269,93 @@ impl Crawl {
         Ok(s)
     }
 
-    async fn worker(
+    /// One claimed job, from fetching to completing it in the queue.
+    async fn job(
         &self,
-        idx: usize,
+        job: crate::store::Job,
+        me: String,
+        permit: tokio::sync::OwnedSemaphorePermit,
         summary: &Mutex<Summary>,
         on_site: Option<&OnSite>,
     ) -> Result<(), CrawlError> {
-        let me = format!("{}-{idx}", self.worker_prefix);
-        loop {
-            let job = self
-                .store
-                .claim_jobs(&me, 1, self.cfg.lease)
-                .await?
-                .into_iter()
-                .next();
-            let Some(job) = job else {
-                // Nothing ready. Jobs still running elsewhere may die and
-                // come back when their lease expires: wait for them.
-                let c = self.store.queue_counts().await?;
-                if c.running == 0 {
-                    return Ok(());
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                self.store.reclaim_expired().await?;
-                continue;
-            };
-            let Some(org_id) = job.organisation_id else {
-                self.store.complete_job(job.id, &me).await?;
-                continue;
-            };
-            let heartbeat = {
-                let (store, me, lease, id) =
-                    (self.store.clone(), me.clone(), self.cfg.lease, job.id);
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(lease / 3).await;
-                        match store.extend_lease(id, &me, lease).await {
-                            Ok(true) => {}
-                            Ok(false) => break,
-                            Err(e) => {
-                                tracing::warn!(job.id = id, error = %e, "cannot extend lease")
-                            }
+        let Some(org_id) = job.organisation_id else {
+            self.writes
+                .run(self.store.complete_job(job.id, &me))
+                .await?;
+            return Ok(());
+        };
+        let heartbeat = {
+            let (store, me, lease, id, writes) = (
+                self.store.clone(),
+                me.clone(),
+                self.cfg.lease,
+                job.id,
+                self.writes.clone(),
+            );
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match writes.run(store.extend_lease(id, &me, lease)).await {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => {
+                            tracing::warn!(job.id = id, error = %e, "cannot extend lease")
                         }
                     }
-                })
-            };
-            let span = tracing::info_span!("crawl_job", job.id = job.id, org.id = org_id);
-            let result = self.site(org_id, summary).instrument(span).await;
-            heartbeat.abort();
-            let msg = match result {
-                Ok(msg) => {
-                    self.store.complete_job(job.id, &me).await?;
-                    msg
                 }
-                Err(SiteError::Retry(reason, kind)) => {
-                    let state = self
-                        .store
-                        .fail_job(job.id, &me, &reason, self.cfg.backoff)
-                        .await?;
-                    let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
-                    *s.errors.entry(kind.to_string()).or_default() += 1;
-                    if state.as_deref() == Some("failed") {
-                        s.failed += 1;
-                    } else {
-                        s.retry_later += 1;
-                    }
-                    tracing::warn!(
-                        org.id = org_id,
-                        error.kind = kind,
-                        reason,
-                        "site will be retried"
-                    );
-                    format!("org {org_id}: retry later ({kind})")
-                }
-                Err(SiteError::Store(e)) => return Err(e.into()),
-            };
-            summary.lock().unwrap_or_else(|p| p.into_inner()).sites += 1;
-            if let Some(f) = on_site {
-                f(&msg);
+            })
+        };
+        let span = tracing::info_span!("crawl_job", job.id = job.id, org.id = org_id);
+        let result = self.site(org_id, summary, permit).instrument(span).await;
+        let msg = match result {
+            Ok(msg) => {
+                self.writes
+                    .run(self.store.complete_job(job.id, &me))
+                    .await?;
+                msg
             }
+            Err(SiteError::Retry(reason, kind)) => {
+                let state = self
+                    .writes
+                    .run(self.store.fail_job(job.id, &me, &reason, self.cfg.backoff))
+                    .await?;
+                let mut s = summary.lock().unwrap_or_else(|p| p.into_inner());
+                *s.errors.entry(kind.to_string()).or_default() += 1;
+                if state.as_deref() == Some("failed") {
+                    s.failed += 1;
+                } else {
+                    s.retry_later += 1;
+                }
+                tracing::warn!(
+                    org.id = org_id,
+                    error.kind = kind,
+                    reason,
+                    "site will be retried"
+                );
+                format!("org {org_id}: retry later ({kind})")
+            }
+            Err(SiteError::Store(e)) => {
+                heartbeat.abort();
+                return Err(e.into());
+            }
+        };
+        heartbeat.abort();
+        summary.lock().unwrap_or_else(|p| p.into_inner()).sites += 1;
+        if let Some(f) = on_site {
+            f(&msg);
         }
+        Ok(())
     }
 
     /// Crawls one organisation's site and stores what it finds.
-    async fn site(&self, org_id: i64, summary: &Mutex<Summary>) -> Result<String, SiteError> {
+    /// `permit` is one of the `concurrency` fetching slots: released as
+    /// soon as the fetching is over, before the storing.
+    async fn site(
+        &self,
+        org_id: i64,
+        summary: &Mutex<Summary>,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<String, SiteError> {
         let Some(org) = self.store.organisation(org_id).await? else {
             return Ok(format!("org {org_id}: gone"));
         };
@@ -305,6 +365,7 @@ impl Crawl {
         let started = Instant::now();
         let log = DbLog {
             store: self.store.clone(),
+            writes: self.writes.clone(),
             round: self.round,
             org: org_id,
             ids: Mutex::new(HashMap::new()),
@@ -332,7 +393,9 @@ impl Crawl {
             polite: Some(&self.polite),
             robots: Some(&self.robots),
         };
-        let outcome = match Discoverer::new(&self.fetcher, gate, &log).run(&home).await {
+        let discovered = Discoverer::new(&self.fetcher, gate, &log).run(&home).await;
+        drop(permit);
+        let outcome = match discovered {
             Ok(o) => o,
             Err(DiscoverError::Transient(e)) => {
                 return Err(SiteError::Retry(e.to_string(), e.kind()));
@@ -439,7 +502,24 @@ impl Crawl {
             },
             fetch_id,
         };
-        Ok(self.store.record_version(&v).await?)
+        Ok(self.writes.run(self.store.record_version(&v)).await?)
+    }
+}
+
+fn note_task(
+    done: Result<Result<(), CrawlError>, tokio::task::JoinError>,
+    first_err: &mut Option<CrawlError>,
+) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            first_err.get_or_insert(e);
+        }
+        Err(e) => {
+            first_err.get_or_insert(CrawlError::Fetch(FetchError::Other(format!(
+                "crawl task stopped: {e}"
+            ))));
+        }
     }
 }
 
@@ -475,6 +555,7 @@ impl From<StoreError> for SiteError {
 /// The fetch log of one organisation in one round, in the store.
 struct DbLog {
     store: Store,
+    writes: WriteGate,
     round: i64,
     org: i64,
     ids: Mutex<HashMap<String, i64>>,
@@ -541,8 +622,12 @@ impl FetchLog for DbLog {
                 fetched_at: crate::store::now(),
             };
             let id = self
-                .store
-                .log_crawl_fetch(self.round, &nf, rec.body.as_deref().map(|b| b.as_slice()))
+                .writes
+                .run(self.store.log_crawl_fetch(
+                    self.round,
+                    &nf,
+                    rec.body.as_deref().map(|b| b.as_slice()),
+                ))
                 .await
                 .map_err(|e| e.to_string())?;
             self.remember(&rec.url, id);

@@ -140,6 +140,20 @@ const JOIN_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_o
      AND ($3 IS NULL OR o.id = $3) \
      ORDER BY o.id, v.registry_year";
 
+/// [`JOIN_SQL`] for one organisation (its page): the same columns, found by key.
+const JOIN_ONE_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
+     o.company_number AS o_company_number, o.in_scope AS o_in_scope, o.financial_year_end AS o_fye, \
+     o.first_year AS o_first_year, v.id AS v_id, v.url AS v_url, v.first_seen AS v_first_seen, \
+     v.fy_end AS v_fy_end, v.registry_year AS v_year, v.status AS v_status, v.reasons AS v_reasons, \
+     v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
+     v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
+     v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late \
+     FROM organisations o \
+     LEFT JOIN statement_versions v ON v.organisation_id = o.id AND v.latest_in_year = TRUE \
+     AND ($4 IS NULL OR v.registry_year = $4) \
+     WHERE o.id = $3 AND ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) AND ($2 IS NULL OR o.org_type = $2) \
+     ORDER BY o.id, v.registry_year";
+
 /// Builds the rows of one organisation from its joined rows.
 fn rows_for_org(
     group: &[JoinRow],
@@ -865,14 +879,19 @@ impl Store {
         today: NaiveDate,
     ) -> Result<BoxStream<'a, Result<RegistryRow>>> {
         let data_start = self.data_start_year(today).await?;
+        let sql = if filter.organisation_id.is_some() {
+            JOIN_ONE_SQL
+        } else {
+            JOIN_SQL
+        };
         let inner: BoxStream<'a, Result<JoinRow, sqlx::Error>> = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query_as::<Sqlite, JoinRow>(JOIN_SQL)
+            Backend::Sqlite(pool) => sqlx::query_as::<Sqlite, JoinRow>(sql)
                 .bind(filter.sector.as_deref())
                 .bind(filter.org_type.map(|t| t.as_str()))
                 .bind(filter.organisation_id)
                 .bind(filter.year)
                 .fetch(pool),
-            Backend::Postgres(pool) => sqlx::query_as::<Postgres, JoinRow>(JOIN_SQL)
+            Backend::Postgres(pool) => sqlx::query_as::<Postgres, JoinRow>(sql)
                 .bind(filter.sector.as_deref())
                 .bind(filter.org_type.map(|t| t.as_str()))
                 .bind(filter.organisation_id)

@@ -433,6 +433,43 @@ macro_rules! upsert_in_tx {
     ($tx:ident, $rows:expr, $is_sqlite:expr) => {{
         let ts = now();
         let mut out = Vec::with_capacity($rows.len());
+        // One query tells which company numbers and names already exist, so
+        // that a row that is certainly new skips the look-ups.
+        let (mut known_companies, mut known_names) = {
+            let companies: Vec<&str> = $rows
+                .iter()
+                .filter_map(|r| r.organisation.company_number.as_deref().map(str::trim).filter(|c| !c.is_empty()))
+                .collect();
+            let names: Vec<String> = $rows.iter().map(|r| normalise_name(r.organisation.name.trim())).collect();
+            let mut qb = sqlx::QueryBuilder::new("SELECT company_number, normalised_name FROM organisations WHERE normalised_name IN (");
+            let mut sep = qb.separated(", ");
+            for n in &names {
+                sep.push_bind(n.clone());
+            }
+            qb.push(")");
+            if !companies.is_empty() {
+                qb.push(" OR company_number IN (");
+                let mut sep = qb.separated(", ");
+                for c in &companies {
+                    sep.push_bind(c.to_string());
+                }
+                qb.push(")");
+            }
+            let found: Vec<(Option<String>, String)> = if names.is_empty() {
+                Vec::new()
+            } else {
+                qb.build_query_as().fetch_all(&mut *$tx).await?
+            };
+            let mut kc = std::collections::HashSet::new();
+            let mut kn = std::collections::HashSet::new();
+            for (c, n) in found {
+                if let Some(c) = c {
+                    kc.insert(c);
+                }
+                kn.insert(n);
+            }
+            (kc, kn)
+        };
         for row in $rows {
             let new = &row.organisation;
             let name = new.name.trim();
@@ -442,13 +479,14 @@ macro_rules! upsert_in_tx {
             let norm = normalise_name(name);
             let company = new.company_number.as_deref().map(str::trim).filter(|c| !c.is_empty());
             let mut existing: Option<OrgRow> = None;
-            if let Some(c) = company {
+            let maybe_known = known_names.contains(&norm) || company.is_some_and(|c| known_companies.contains(c));
+            if let Some(c) = company.filter(|_| maybe_known) {
                 existing = sqlx::query_as(concat!("SELECT ", org_cols!(), " FROM organisations WHERE company_number = $1"))
                     .bind(c)
                     .fetch_optional(&mut *$tx)
                     .await?;
             }
-            if existing.is_none() {
+            if existing.is_none() && maybe_known {
                 // By name: an organisation without a company number, or (when
                 // the row has none) any organisation of that name.
                 existing = sqlx::query_as(concat!(
@@ -463,6 +501,10 @@ macro_rules! upsert_in_tx {
             let mut new = new.clone();
             new.company_number = company.map(str::to_string);
             let values = OrgValues::merge(existing.as_ref(), &new);
+            known_names.insert(values.normalised_name.clone());
+            if let Some(c) = &values.company_number {
+                known_companies.insert(c.clone());
+            }
             let org_result = match &existing {
                 None => {
                     let id: i64 = sqlx::query_scalar(

@@ -36,7 +36,7 @@ fn vocabulary() -> HashSet<String> {
     let extra = "annex item supplier site review number covered the working hours wage slips and \
                  accommodation of workers at reviewer interviewed in private checked that each worker \
                  held their own passport no indicator forced labour was found findings were shared with \
-                 supplier's management within ten days page example widgets ltd modern slavery statement gbp";
+                 supplier's management within ten days page example widgets ltd modern slavery statement gbp more information is on our website";
     words(&format!("{source} {extra}"))
         .into_iter()
         .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
@@ -209,6 +209,17 @@ fn handmade_encodings_forms_and_spacing() {
 }
 
 #[test]
+fn uri_link_annotations_become_links() {
+    let d = doc("chromium.pdf");
+    let link = d
+        .links
+        .iter()
+        .find(|l| l.href == "https://www.example.com/modern-slavery")
+        .unwrap_or_else(|| panic!("link missing: {:?}", d.links));
+    assert_eq!(link.text, "our website");
+}
+
+#[test]
 fn image_only_pdf_is_a_scanned_finding() {
     let ex = pdf::extract(&read("scanned.pdf"), &Limits::default()).expect("scanned.pdf");
     assert!(ex.blocks.is_empty());
@@ -354,8 +365,8 @@ fn run_bounded(
 fn hostile_limits() -> Limits {
     Limits {
         max_decompressed_bytes: 16 << 20,
-        max_text_bytes: 1 << 20,
-        max_time: Duration::from_secs(5),
+        max_text_bytes: 64 << 10,
+        max_time: Duration::from_secs(20),
         ..Limits::default()
     }
 }
@@ -371,7 +382,7 @@ fn hostile_files_give_an_answer_without_panicking() {
             let path = entry.path();
             let bytes = std::fs::read(&path).expect("read");
             let started = Instant::now();
-            let r = run_bounded(bytes, hostile_limits(), Duration::from_secs(30));
+            let r = run_bounded(bytes, hostile_limits(), Duration::from_secs(60));
             if let Err(e) = &r {
                 let msg = e.to_string();
                 assert!(
@@ -380,7 +391,7 @@ fn hostile_files_give_an_answer_without_panicking() {
                     path.display()
                 );
             }
-            assert!(started.elapsed() < Duration::from_secs(30));
+            assert!(started.elapsed() < Duration::from_secs(60));
             seen += 1;
         }
     }
@@ -393,7 +404,7 @@ fn hostile_files_are_handled_as_expected() {
         run_bounded(
             read(&format!("hostile/{name}")),
             hostile_limits(),
-            Duration::from_secs(30),
+            Duration::from_secs(60),
         )
     };
     // Readable despite the damage.
@@ -425,7 +436,7 @@ fn hostile_files_are_handled_as_expected() {
         "{:?}",
         ex.notes
     );
-    assert!(ex.blocks.iter().map(|b| b.text.len()).sum::<usize>() <= 1 << 20);
+    assert!(ex.blocks.iter().map(|b| b.text.len()).sum::<usize>() <= 64 << 10);
     match h("deep-array-plain.pdf") {
         Err(ExtractError::Pdf(m)) => assert!(m.contains("nested"), "{m}"),
         other => panic!("deep-array-plain: {other:?}"),
@@ -441,7 +452,7 @@ fn hostile_files_are_handled_as_expected() {
     match run_bounded(
         read("hostile/many-ops.pdf"),
         limits,
-        Duration::from_secs(30),
+        Duration::from_secs(60),
     ) {
         Err(ExtractError::Limit(m)) => assert!(m.contains("longer than"), "{m}"),
         other => panic!("time budget: {other:?}"),
@@ -454,7 +465,7 @@ fn generated_deep_nesting_is_rejected_cleanly() {
     b.extend(std::iter::repeat_n(b'[', 200_000));
     b.extend(std::iter::repeat_n(b']', 200_000));
     b.extend(b"\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
-    let r = run_bounded(b, Limits::default(), Duration::from_secs(30));
+    let r = run_bounded(b, Limits::default(), Duration::from_secs(60));
     assert!(
         matches!(r, Err(ExtractError::Pdf(ref m)) if m.contains("nested")),
         "{r:?}"

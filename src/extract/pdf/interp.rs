@@ -13,6 +13,9 @@ use std::rc::Rc;
 
 /// Deepest `q` nesting kept; deeper saves are counted, not stored.
 const MAX_GSTATE_STACK: usize = 256;
+/// Most glyphs kept for one page (about 40 bytes each): beyond this the
+/// document is cut short like at the text limit.
+const MAX_GLYPHS_PER_PAGE: usize = 1 << 20;
 /// Form XObjects nested deeper than this are not drawn.
 const MAX_FORM_DEPTH: usize = 24;
 
@@ -327,7 +330,9 @@ impl Interp<'_> {
         font.each_code(bytes, |code| {
             let adv = (code.width * gs.size + gs.tc + if code.is_space_code { gs.tw } else { 0.0 })
                 * gs.th;
-            if !code.text.is_empty() && budget.take_text(code.text.len()) {
+            if out.glyphs.len() >= MAX_GLYPHS_PER_PAGE {
+                budget.text_truncated = true;
+            } else if !code.text.is_empty() && budget.take_text(code.text.len()) {
                 let (x, y) = (
                     t * m[0] + gs.rise * m[2] + m[4],
                     t * m[1] + gs.rise * m[3] + m[5],

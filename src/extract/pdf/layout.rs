@@ -95,6 +95,36 @@ pub(super) fn lines(page: &PageText) -> Vec<Line> {
         });
     }
     finish(cur, &mut out, bold_chars, chars);
+    merge_runs(out)
+}
+
+/// Second pass over the lines of a page: drops text drawn twice at the same
+/// place (simulated bold, shadows) and joins pieces of one baseline that
+/// were drawn right piece first.
+fn merge_runs(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    for l in lines {
+        if let Some(p) = out.last_mut() {
+            let em = p.size.max(l.size);
+            let same_baseline = p.dir == l.dir && (p.y - l.y).abs() < 0.3 * em;
+            if same_baseline && p.text == l.text && (p.x0 - l.x0).abs() < 0.3 * em {
+                continue;
+            }
+            let gap = p.x0 - l.x1;
+            if same_baseline && gap > -0.2 * em && gap < MAX_WORD_GAP_EM * em {
+                let mut text = l.text;
+                if gap > 0.11 * em {
+                    text.push(' ');
+                }
+                text.push_str(&p.text);
+                p.text = text;
+                p.x0 = l.x0;
+                p.size = em;
+                continue;
+            }
+        }
+        out.push(l);
+    }
     out
 }
 
@@ -517,6 +547,31 @@ mod tests {
         let mut t = "see Annex".to_string();
         join_line(&mut t, "B", &v);
         assert_eq!(t, "see Annex B");
+    }
+
+    fn line(text: &str, x0: f32, x1: f32, y: f32) -> Line {
+        Line {
+            text: text.into(),
+            x0,
+            x1,
+            y,
+            page_y: y,
+            size: 10.0,
+            dir: 0,
+            bold: false,
+        }
+    }
+
+    #[test]
+    fn overprinted_and_reversed_runs_merge() {
+        let out = merge_runs(vec![
+            line("Title", 10.0, 40.0, 700.0),
+            line("Title", 10.5, 40.5, 700.2),
+            line("world", 60.0, 90.0, 680.0),
+            line("Hello", 20.0, 55.0, 680.0),
+        ]);
+        let texts: Vec<&str> = out.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["Title", "Hello world"]);
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod layout;
 mod lexer;
 
 use super::{ExtractError, Limits};
-use crate::domain::{Extracted, NOTE_SCANNED};
+use crate::domain::{Extracted, Link, NOTE_SCANNED};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,6 +35,10 @@ pub const NOTE_TRUNCATED: &str = "truncated: text limit reached";
 const MAX_RAW_NESTING: usize = 10_000;
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    // The fuzzer must see panics, so the safety net is off there.
+    if cfg!(fuzzing) {
+        return extract_inner(bytes, limits);
+    }
     match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, limits))) {
         Ok(r) => r,
         Err(_) => Err(ExtractError::Pdf(
@@ -95,6 +99,7 @@ fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractErro
     let mut cache = interp::Cache::default();
     let mut page_lines = Vec::with_capacity(pages.len());
     let mut text = interp::PageText::default();
+    let mut links = Vec::new();
     for page in &pages {
         text.text.clear();
         text.glyphs.clear();
@@ -108,6 +113,7 @@ fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractErro
             forms: Vec::new(),
         };
         it.run(&content, page.resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0])?;
+        page_links(&doc, page.dict, &text, &mut links);
         page_lines.push(layout::lines(&text));
     }
     let has_text = page_lines
@@ -129,7 +135,7 @@ fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractErro
     };
     Ok(Extracted {
         blocks,
-        links: Vec::new(),
+        links,
         pages: Some(u32::try_from(pages.len()).unwrap_or(u32::MAX)),
         notes,
     })
@@ -322,6 +328,68 @@ fn page_list(doc: &Document) -> Vec<Page<'_>> {
         }
     }
     out
+}
+
+/// Most links kept per document.
+const MAX_LINKS: usize = 10_000;
+
+/// URI link annotations of a page, with the text shown inside their rectangle.
+fn page_links(doc: &Document, page: &Dictionary, text: &interp::PageText, out: &mut Vec<Link>) {
+    let Some(annots) = dict_get(doc, page, b"Annots").and_then(|o| o.as_array().ok()) else {
+        return;
+    };
+    for a in annots {
+        if out.len() >= MAX_LINKS {
+            return;
+        }
+        let Some(annot) = deref(doc, a).and_then(|o| o.as_dict().ok()) else {
+            continue;
+        };
+        if dict_get(doc, annot, b"Subtype").and_then(|o| o.as_name().ok()) != Some(b"Link") {
+            continue;
+        }
+        let Some(action) = dict_get(doc, annot, b"A").and_then(|o| o.as_dict().ok()) else {
+            continue;
+        };
+        let Some(Object::String(uri, _)) = dict_get(doc, action, b"URI") else {
+            continue;
+        };
+        let href = String::from_utf8_lossy(uri).trim().to_string();
+        if href.is_empty() {
+            continue;
+        }
+        let rect: Vec<f32> = dict_get(doc, annot, b"Rect")
+            .and_then(|o| o.as_array().ok())
+            .map(|r| {
+                r.iter()
+                    .filter_map(|o| deref(doc, o).and_then(num))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut label = String::new();
+        if let [x0, y0, x1, y1] = rect[..] {
+            let (x0, x1, y0, y1) = (x0.min(x1), x0.max(x1), y0.min(y1), y0.max(y1));
+            for g in text.glyphs.iter().filter(|g| g.dir == 0) {
+                let cx = (g.x0 + g.x1) / 2.0;
+                if cx >= x0 && cx <= x1 && g.page_y >= y0 - 1.0 && g.page_y <= y1 {
+                    if g.space && label.ends_with(' ') {
+                        continue;
+                    }
+                    label.push_str(
+                        text.text
+                            .get(g.start as usize..g.end as usize)
+                            .unwrap_or(""),
+                    );
+                }
+            }
+        }
+        out.push(Link {
+            href,
+            text: label.split_whitespace().collect::<Vec<_>>().join(" "),
+            title: None,
+            region: "body".to_string(),
+        });
+    }
 }
 
 /// The page's content streams, decoded and joined.
