@@ -21,9 +21,6 @@ use std::str::FromStr;
 /// Exit code when the input or an argument cannot be used.
 const EXIT_UNREADABLE: u8 = 2;
 
-/// The rules profiles the rulebook knows.
-const PROFILES: [&str; 2] = ["current", "reform-2026"];
-
 pub fn run(args: CheckArgs) -> ExitCode {
     match run_checked(&args) {
         Ok(code) => code,
@@ -75,13 +72,6 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         .as_deref()
         .map(|s| parse_date("--published", s))
         .transpose()?;
-    if !PROFILES.contains(&args.profile.as_str()) {
-        return Err(format!(
-            "--profile: unknown profile '{}' (expected {})",
-            args.profile,
-            PROFILES.join(" or ")
-        ));
-    }
     let members = match &args.members {
         Some(path) => {
             let list = group::read_members_file(path).map_err(|e| e.to_string())?;
@@ -93,6 +83,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         None => Vec::new(),
     };
     let rules = load_rules(args.rules.as_deref())?;
+    rules
+        .profile(&args.profile)
+        .map_err(|e| format!("--profile: {e}"))?;
     let opts = CheckOptions {
         entity,
         fy_end,
@@ -154,15 +147,10 @@ fn parse_date(flag: &str, s: &str) -> Result<NaiveDate, String> {
 }
 
 fn load_rules(dir: Option<&Path>) -> Result<Rulebook, String> {
-    if let Some(dir) = dir {
-        // The embedded rulebook is the only one this build can compile; say so
-        // rather than silently ignoring the directory.
-        return Err(format!(
-            "--rules '{}': loading a rules directory is not supported by this build",
-            dir.display()
-        ));
+    match dir {
+        Some(dir) => Rulebook::from_dir(dir).map_err(|e| format!("--rules: {e}")),
+        None => Rulebook::embedded().map_err(|e| format!("built-in rules: {e}")),
     }
-    Rulebook::embedded().map_err(|e| format!("built-in rules: {e}"))
 }
 
 fn colour_wanted() -> bool {

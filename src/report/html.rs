@@ -6,7 +6,7 @@ use super::{
     Locator, RenderOptions, areas_summary, fix_for, sections, status_label, trim_quote,
     verdict_explanation, verdict_headline,
 };
-use crate::domain::{Area, Assessment, Finding, Force};
+use crate::domain::{Area, Assessment, Finding, FindingStatus, Force};
 use std::borrow::Cow;
 use std::fmt::Write;
 
@@ -194,8 +194,20 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
         if section.findings.is_empty() {
             let _ = writeln!(o, "<p>No findings.</p>");
         }
-        for f in section.findings {
+        let (na, shown): (Vec<&Finding>, Vec<&Finding>) = section
+            .findings
+            .iter()
+            .partition(|f| f.status == FindingStatus::NotApplicable);
+        for f in shown {
             render_finding(&mut o, f, &loc);
+        }
+        if !na.is_empty() {
+            let ids: Vec<String> = na.iter().map(|f| escape(&f.rule).into_owned()).collect();
+            let _ = writeln!(
+                o,
+                "<p class=\"s54-where\">Not applicable to this statement: {}</p>",
+                ids.join(", ")
+            );
         }
         let _ = writeln!(o, "</section>");
     }

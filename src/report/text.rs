@@ -144,8 +144,25 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
         if section.findings.is_empty() {
             let _ = writeln!(out, "  (no findings)");
         }
-        for f in section.findings {
+        // Rules that do not apply are listed in one line, not one block each.
+        let (na, shown): (Vec<&Finding>, Vec<&Finding>) = section
+            .findings
+            .iter()
+            .partition(|f| f.status == FindingStatus::NotApplicable);
+        for f in shown {
             render_finding(&mut out, f, &p, &loc);
+        }
+        if !na.is_empty() {
+            let ids: Vec<&str> = na.iter().map(|f| f.rule.as_str()).collect();
+            let mut first = true;
+            for line in wrap(&ids.join(", "), 80) {
+                if first {
+                    let _ = writeln!(out, "  {} {line}", p.paint(DIM, "Not applicable:"));
+                    first = false;
+                } else {
+                    let _ = writeln!(out, "                  {line}");
+                }
+            }
         }
     }
 

@@ -230,6 +230,9 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["proprietary"], "pty"),
 ];
 
+/// Words that end a public body's name.
+const PUBLIC_BODY_ENDS: &[&str] = &["council", "trust", "authority", "college", "university"];
+
 /// Legal forms that end an entity's name.
 const LEGAL_FORMS: &[&str] = &[
     "ltd", "plc", "llp", "lp", "inc", "corp", "gmbh", "sa", "bv", "nv", "llc", "ag", "spa", "sas",
@@ -527,7 +530,7 @@ struct Entity {
 /// adviser, a supplier or customer.
 static OUTSIDE_BEFORE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     RegexBuilder::new(
-        r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of)\s*[,:]?\s*(?:the\s+|an?\s+)?$",
+        r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$",
     )
     .case_insensitive(true)
     .build()
@@ -597,6 +600,47 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
                 end += 1;
             }
             push(toks[first].start, end, &mut out);
+        }
+    }
+    // Public bodies have no legal form: "Eastmere Borough Council",
+    // "Wrenford Hospitals NHS Foundation Trust", "University of Corriemoor".
+    for k in 0..toks.len() {
+        let t = &toks[k];
+        if !t.cap || !PUBLIC_BODY_ENDS.contains(&t.norm.as_str()) {
+            continue;
+        }
+        let next = toks.get(k + 1);
+        if t.norm == "university"
+            && let Some(of) = next
+            && of.norm == "of"
+            && of.sep == Sep::Space
+        {
+            // "University of X Y": the capitalised words after "of".
+            let mut last = k + 1;
+            while last + 1 < toks.len()
+                && last - k < 4
+                && toks[last + 1].cap
+                && toks[last + 1].sep == Sep::Space
+                && !NOT_NAME_WORDS.contains(&toks[last + 1].norm.as_str())
+            {
+                last += 1;
+            }
+            if last > k + 1 {
+                push(t.start, toks[last].end, &mut out);
+            }
+            continue;
+        }
+        // The name goes on ("Eastmere Trust Board") or is a company.
+        if next.is_some_and(|n| n.sep == Sep::Space && n.cap) {
+            continue;
+        }
+        if let Some(first) = name_start(toks, text, k, t.end)
+            && first < k
+            && toks[first..k]
+                .iter()
+                .any(|w| w.cap && !NOT_NAME_WORDS.contains(&w.norm.as_str()))
+        {
+            push(toks[first].start, t.end, &mut out);
         }
     }
     // "Northshire Borough Council (the Council)", "Acme Foods (“Acme”)".

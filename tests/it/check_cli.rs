@@ -284,6 +284,32 @@ fn oversized_file_is_refused_without_reading_it() {
 }
 
 #[test]
+fn rules_directory_is_used_and_checked() {
+    // The shipped rules as a directory give the same verdict as the built-in ones.
+    let rules = format!("{}/rules", env!("CARGO_MANIFEST_DIR"));
+    let out = s54(
+        &[
+            &fixture("check/compliant.txt"),
+            "--rules",
+            &rules,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = s54(
+        &[
+            &fixture("check/compliant.txt"),
+            "--rules",
+            &fixture("check/no-such-rules"),
+        ],
+        None,
+    );
+    assert_unreadable(&out, "--rules: ");
+}
+
+#[test]
 fn directory_exits_2() {
     let out = s54(&[&fixture("check")], None);
     assert_unreadable(&out, "directory");
@@ -318,7 +344,7 @@ fn bad_profile_exits_2() {
         &[&fixture("check/compliant.txt"), "--profile", "tomorrow"],
         None,
     );
-    assert_unreadable(&out, "unknown profile 'tomorrow'");
+    assert_unreadable(&out, "--profile: unknown rules profile 'tomorrow'");
 }
 
 /// A loopback HTTP server answering every request with `body`; counts requests.
@@ -386,4 +412,211 @@ fn members_file_errors_exit_2() {
     assert_unreadable(&run("no_name_column.csv"), "no 'name' column");
     assert_unreadable(&run("blank_names.csv"), "blank name on lines 3, 5");
     assert_unreadable(&run("no-such.csv"), "no such file");
+}
+fn coverage(v: &Value) -> Vec<(String, bool)> {
+    v["group"]["coverage"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|c| {
+                    (
+                        c["name"].as_str().unwrap_or("").to_string(),
+                        c["named"].as_bool().unwrap_or(false),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn finding_status(v: &Value, rule: &str) -> Option<String> {
+    v["findings"].as_array().and_then(|l| {
+        l.iter()
+            .find(|f| f["rule"] == rule)
+            .and_then(|f| f["status"].as_str().map(str::to_string))
+    })
+}
+
+fn check_group(statement: &str, members: &str) -> Value {
+    let out = s54(
+        &[
+            &fixture(&format!("groups/{statement}")),
+            "--members",
+            &fixture(&format!("groups/{members}")),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_ne!(out.code, 2, "{}", out.stderr);
+    let v = json(&out);
+    assert_contract(&v);
+    v
+}
+
+#[test]
+fn compliant_statement_exits_0() {
+    let out = s54(&[&fixture("check/compliant.txt")], None);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("Verdict: Meets the legal minimum"));
+}
+
+#[test]
+fn failing_statement_exits_1() {
+    let out = s54(&[&fixture("check/failing.txt")], None);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("Verdict: Falls short of section 54"));
+    assert!(out.stdout.contains("FAIL"));
+}
+
+#[test]
+fn ceo_signed_statement_exits_3() {
+    let out = s54(&[&fixture("check/ceo_signed.txt")], None);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("Verdict: Needs a human check"));
+}
+
+// --- formats ------------------------------------------------------------------
+
+#[test]
+fn good_options_are_accepted() {
+    let out = s54(
+        &[
+            &fixture("check/compliant.txt"),
+            "--entity",
+            "company",
+            "--fy-end",
+            "2024-03-31",
+            "--published",
+            "2024-09-20",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let v = json(&out);
+    assert_eq!(v["entity_type"], "company");
+}
+
+#[test]
+fn company_group_names_every_member_in_any_spelling() {
+    let v = check_group("company_group.txt", "company_members.csv");
+    assert_eq!(v["group"]["is_group"], true);
+    let cov = coverage(&v);
+    assert_eq!(cov.len(), 5);
+    assert!(cov.iter().all(|(_, named)| *named), "{cov:?}");
+    assert_eq!(
+        finding_status(&v, "GUID-group-coverage").as_deref(),
+        Some("pass")
+    );
+    let entities = v["group"]["entities"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(entities >= 5, "{}", v["group"]["entities"]);
+}
+
+#[test]
+fn missing_members_fail_group_coverage() {
+    let v = check_group("company_group.txt", "company_members_missing.csv");
+    assert_eq!(
+        coverage(&v),
+        vec![
+            ("Brackenridge Holdings plc".to_string(), true),
+            ("Brackenridge Foods Limited".to_string(), true),
+            ("Brackenridge Pet Care Limited".to_string(), false),
+            ("Kilbride Cold Stores Ltd".to_string(), false),
+        ]
+    );
+    assert_eq!(
+        finding_status(&v, "GUID-group-coverage").as_deref(),
+        Some("fail")
+    );
+    // Guidance never decides the verdict.
+    let f = v["findings"]
+        .as_array()
+        .and_then(|l| l.iter().find(|f| f["rule"] == "GUID-group-coverage"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(f["force"], "guidance");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Kilbride Cold Stores Ltd")
+    );
+}
+
+#[test]
+fn look_alike_members_are_not_named() {
+    let v = check_group("company_group.txt", "lookalikes.csv");
+    let cov = coverage(&v);
+    assert_eq!(cov.len(), 5);
+    assert!(cov.iter().all(|(_, named)| !named), "{cov:?}");
+}
+
+#[test]
+fn council_with_arms_length_bodies() {
+    let v = check_group("council.txt", "council_members.csv");
+    assert_eq!(v["group"]["is_group"], true);
+    assert_eq!(
+        coverage(&v),
+        vec![
+            ("Eastmere Borough Council".to_string(), true),
+            ("Eastmere Homes Ltd".to_string(), true),
+            ("Eastmere Leisure Trust".to_string(), true),
+            ("Eastmere Energy Company Limited".to_string(), false),
+        ]
+    );
+}
+
+#[test]
+fn nhs_trust_with_subsidiary_company() {
+    let v = check_group("nhs_trust.txt", "nhs_members.csv");
+    assert_eq!(v["group"]["is_group"], true);
+    assert!(coverage(&v).iter().all(|(_, n)| *n), "{:?}", coverage(&v));
+}
+
+#[test]
+fn university_group() {
+    let v = check_group("university.txt", "university_members.csv");
+    assert_eq!(v["group"]["is_group"], true);
+    assert!(coverage(&v).iter().all(|(_, n)| *n), "{:?}", coverage(&v));
+}
+
+#[test]
+fn members_named_only_by_trading_name() {
+    let v = check_group("trading_names.txt", "trading_members.csv");
+    assert_eq!(
+        coverage(&v),
+        vec![
+            ("Harbourlight Leisure Group plc".to_string(), true),
+            ("Harbourlight Cinemas Limited".to_string(), true),
+            (
+                "Pixel and Pine Restaurants Ltd t/a Pixel & Pine".to_string(),
+                true
+            ),
+            ("QB Leisure Ltd t/a Quayside Bowl".to_string(), true),
+        ]
+    );
+    // Only the parent board approved a statement covering subsidiaries.
+    assert_eq!(
+        finding_status(&v, "GUID-group-approval").as_deref(),
+        Some("review")
+    );
+}
+
+#[test]
+fn duplicate_members_are_counted_once_with_a_warning() {
+    let out = s54(
+        &[
+            &fixture("groups/company_group.txt"),
+            "--members",
+            &fixture("groups/duplicates.csv"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_ne!(out.code, 2);
+    assert!(out.stderr.contains("warning"), "{}", out.stderr);
+    assert!(out.stderr.contains("line 3"), "{}", out.stderr);
+    assert_eq!(coverage(&json(&out)).len(), 1);
 }

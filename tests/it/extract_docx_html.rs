@@ -591,3 +591,66 @@ fn docx_hostile_zips_are_rejected_clearly() {
         let _ = extract(&bad, "bad.docx", &l);
     }
 }
+
+// ---- never panics (property tests; fuzzing goes further, see fuzz/) -----
+
+mod never_panics {
+    use proptest::prelude::*;
+    use s54::extract::{Limits, docx, html, sniff, text};
+
+    /// Tag soup: fragments of markup glued at random.
+    fn soup() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("<div>".to_string()),
+            Just("</div>".to_string()),
+            Just("<p>".to_string()),
+            Just("<table><tr><td>".to_string()),
+            Just("</td></tr></table>".to_string()),
+            Just("<ul><li>".to_string()),
+            Just("<b><i>".to_string()),
+            Just("</b>".to_string()),
+            Just("<a href='/x'>".to_string()),
+            Just("<main>".to_string()),
+            Just("<nav class='menu'>".to_string()),
+            Just("<div hidden>".to_string()),
+            Just("<script>".to_string()),
+            Just("<template>".to_string()),
+            Just("<svg><foreignObject>".to_string()),
+            Just("<br>".to_string()),
+            Just("&amp;&#0;&bogus;".to_string()),
+            "[a-zA-Z \u{0}-\u{1f}\u{a0}-\u{3000}]{0,12}",
+        ];
+        proptest::collection::vec(piece, 0..200).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn html_soup(page in soup()) {
+            let l = Limits::default();
+            let _ = html::extract(page.as_bytes(), &l);
+            let _ = sniff::sniff(page.as_bytes(), "x");
+            let _ = text::extract(page.as_bytes(), &l);
+        }
+
+        #[test]
+        fn any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let l = Limits::default();
+            let _ = html::extract(&bytes, &l);
+            let _ = docx::extract(&bytes, &l);
+            let _ = text::extract(&bytes, &l);
+            let _ = s54::extract::extract(&bytes, "x", &l);
+        }
+
+        #[test]
+        fn mutated_docx(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+            let mut real = super::fixture("docx/statement.docx");
+            for (i, b) in flips {
+                let at = i.index(real.len());
+                real[at] ^= b;
+            }
+            let _ = docx::extract(&real, &Limits::default());
+        }
+    }
+}

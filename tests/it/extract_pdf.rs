@@ -471,3 +471,23 @@ fn generated_deep_nesting_is_rejected_cleanly() {
         "{r:?}"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Damaged copies of a real file: any answer but a caught panic (which
+    /// the extractor reports as an "internal error").
+    #[test]
+    fn mutated_pdfs_never_panic(edits in proptest::collection::vec((0usize..40_000, proptest::prelude::any::<u8>()), 1..40), cut in 0usize..40_000) {
+        let mut bytes = read("chromium.pdf");
+        for (pos, b) in edits {
+            let i = pos % bytes.len();
+            bytes[i] = b;
+        }
+        bytes.truncate(cut.max(64).min(bytes.len()));
+        let limits = hostile_limits();
+        if let Err(e) = pdf::extract(&bytes, &limits) {
+            proptest::prop_assert!(!e.to_string().contains("internal error"), "{e}");
+        }
+    }
+}

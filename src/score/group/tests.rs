@@ -425,3 +425,20 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn public_bodies_are_entities() {
+    let text = "This statement applies to Wrenford Hospitals NHS Foundation Trust and its wholly \
+                owned subsidiary. The Board of Directors of Wrenford Hospitals NHS Foundation \
+                Trust approved it. The University of Corriemoor and Eastmere Borough Council \
+                Cabinet also work with Tarnside Police Authority. The Trust is large.";
+    let g = detect(&doc(text), &[]);
+    assert!(g.is_group);
+    assert_eq!(
+        g.entities,
+        vec![
+            "Wrenford Hospitals NHS Foundation Trust",
+            "University of Corriemoor"
+        ]
+    );
+}
