@@ -1,8 +1,52 @@
 //! `s54 demo`: bundled demo sites → import → crawl → score → serve.
 
+use crate::crawl::worker::{Crawl, CrawlConfig};
+use crate::demo::DemoSites;
+use crate::rules::Rulebook;
+use crate::store::Store;
+use anyhow::Context;
 use std::process::ExitCode;
+use std::time::Duration;
 
 pub fn run(addr: &str) -> anyhow::Result<ExitCode> {
-    let _ = addr;
-    anyhow::bail!("`s54 demo` is being built")
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let sites = DemoSites::start()
+            .await
+            .context("cannot start the demo websites")?;
+        println!("Started {} demo websites on 127.0.0.1.", sites.sites.len());
+        // A fresh database each run, in the working directory.
+        let path = std::env::current_dir()
+            .context("no working directory")?
+            .join("s54-demo.db");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let url = format!("sqlite://{}", path.display());
+        let store = Store::open(&url)
+            .await
+            .context("cannot create the demo database")?;
+        let csv = sites.organisations_csv();
+        let report =
+            crate::registry::import::import_bytes(&store, csv.as_bytes(), "demo organisations")
+                .await
+                .context("cannot import the demo organisations")?;
+        println!("{}", report.summary());
+        let rules = Rulebook::embedded().context("cannot load the rulebook")?;
+        // Loopback sites: private addresses allowed, no politeness delay needed.
+        let cfg = CrawlConfig::new(8, Duration::from_millis(0), true);
+        let (crawl, pending) = Crawl::prepare(store.clone(), cfg, rules)
+            .await
+            .context("cannot prepare the crawl")?;
+        println!("Crawling {pending} demo websites…");
+        let summary = crawl.run(None).await.context("the crawl failed")?;
+        println!(
+            "Found {} statements ({} versions stored).",
+            summary.statements_found, summary.new_versions
+        );
+        println!("Database: {}", path.display());
+        let code = super::serve::serve_store(store, addr).await?;
+        drop(sites);
+        Ok(code)
+    })
 }

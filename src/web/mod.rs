@@ -12,14 +12,21 @@ pub mod api;
 pub mod assets;
 pub mod charts;
 pub mod check;
+pub mod dashboard;
 pub mod diff;
 pub mod errors;
+pub mod export;
+pub mod organisation;
 pub mod page;
+pub mod query;
+pub mod registry;
 pub mod security;
+pub mod statement;
 pub mod view;
 
 use crate::extract::Limits;
 use crate::rules::Rulebook;
+use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -59,6 +66,7 @@ impl Default for WebConfig {
 }
 
 struct Inner {
+    store: Option<Store>,
     rules: Arc<Rulebook>,
     limits: Limits,
     config: WebConfig,
@@ -71,18 +79,36 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
+    /// A web app without a registry database (the self-check only).
     pub fn new(rules: Rulebook, config: WebConfig) -> AppState {
+        AppState::build(None, rules, config)
+    }
+    /// The full web app over a registry database.
+    pub fn with_store(store: Store, rules: Rulebook, config: WebConfig) -> AppState {
+        AppState::build(Some(store), rules, config)
+    }
+    fn build(store: Option<Store>, rules: Rulebook, config: WebConfig) -> AppState {
         let limits = Limits {
             max_input_bytes: config.max_upload_bytes,
             ..Limits::default()
         };
         AppState(Arc::new(Inner {
+            store,
             rules: Arc::new(rules),
             limits,
             limiter: RateLimiter::new(config.check_rate),
             check_slots: Semaphore::new(config.check_concurrency.max(1)),
             config,
         }))
+    }
+    /// The registry database, or 503 when this app runs without one.
+    pub fn store(&self) -> Result<&Store, errors::WebError> {
+        self.0.store.as_ref().ok_or_else(|| {
+            errors::WebError::Unavailable("this server has no registry database".into())
+        })
+    }
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().date_naive()
     }
     pub fn config(&self) -> &WebConfig {
         &self.0.config
@@ -114,6 +140,17 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(assets::healthz))
         .route("/assets/s54.css", get(assets::css))
         .route("/assets/favicon.svg", get(assets::favicon))
+        .route("/", get(dashboard::page))
+        .route("/organisations", get(registry::page))
+        .route("/organisations/{id}", get(organisation::page))
+        .route("/statements/{id}", get(statement::page))
+        .route("/documents/{sha256}", get(statement::document))
+        .route("/api/organisations", get(api::organisations))
+        .route("/api/organisations/{id}", get(api::organisation))
+        .route("/api/statements/{id}", get(api::statement))
+        .route("/export.csv", get(export::csv))
+        .route("/export.json", get(export::json))
+        .route("/export.ndjson", get(export::ndjson))
         .route("/api", get(api::docs))
         .route("/api/openapi.json", get(api::openapi))
         .merge(check_routes)

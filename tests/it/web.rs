@@ -518,3 +518,419 @@ async fn demo_sites_serve_their_pages_and_the_csv_points_at_them() {
     assert_eq!(&homes[8], "Eastmere Borough Council");
     assert_eq!(&homes[1], site("eastmere-homes"));
 }
+
+/// Real-browser tests: headless Chromium driven through chromedriver with
+/// fantoccini. Skipped (with a message) only when chromium is not installed
+/// and `CI` is unset; in CI a missing browser fails the test.
+pub mod browser {
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    pub struct Browser {
+        pub client: Client,
+        driver: Child,
+        _profile: tempfile::TempDir,
+        _downloads: tempfile::TempDir,
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            // Our own chromedriver child, by handle.
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+
+    fn find_exe(names: &[&str]) -> Option<PathBuf> {
+        let path = std::env::var_os("PATH")?;
+        for dir in std::env::split_paths(&path) {
+            for n in names {
+                let p = dir.join(n);
+                if p.is_file() {
+                    return Some(p);
+                }
+            }
+        }
+        None
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    }
+
+    /// Starts chromedriver and a headless Chromium session, or `None` when the
+    /// browser is not installed outside CI.
+    pub async fn start() -> Option<Browser> {
+        let chromium = find_exe(&["chromium", "chromium-browser", "google-chrome"]);
+        let driver = find_exe(&["chromedriver"]);
+        let (Some(chromium), Some(driver_exe)) = (chromium, driver) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromium and chromedriver are required in CI (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("skipping browser test: chromium/chromedriver not installed");
+            return None;
+        };
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("s54-chromedriver-{port}.log"));
+        let driver = Command::new(driver_exe)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut ready = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(ready, "chromedriver did not start");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let downloads = tempfile::tempdir().expect("downloads dir");
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--window-size=1280,1600",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.path().to_string_lossy(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                    "safebrowsing.enabled": false
+                }
+            }
+        });
+        let caps = match caps {
+            serde_json::Value::Object(m) => m,
+            _ => unreachable!("a JSON object literal"),
+        };
+        // Plain HTTP to chromedriver on loopback: no TLS stack needed.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("webdriver session");
+        Some(Browser {
+            client,
+            driver,
+            _profile: profile,
+            _downloads: downloads,
+        })
+    }
+
+    impl Browser {
+        /// Saves a screenshot as a test artefact (tests/artifacts/, gitignored).
+        pub async fn screenshot(&self, name: &str) {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+            let _ = std::fs::create_dir_all(&dir);
+            if let Ok(png) = self.client.screenshot().await {
+                let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+            }
+        }
+
+        /// The text of the first element matching `css`, waiting up to 20 s
+        /// for it; on failure the page is saved and shown.
+        pub async fn text(&self, css: &str) -> String {
+            let found = tokio::time::timeout(
+                Duration::from_secs(20),
+                self.client
+                    .wait()
+                    .at_most(Duration::from_secs(20))
+                    .for_element(Locator::Css(css)),
+            )
+            .await;
+            match found {
+                Ok(Ok(el)) => el.text().await.unwrap_or_default(),
+                other => {
+                    self.screenshot("failure").await;
+                    let src = self.client.source().await.unwrap_or_default();
+                    panic!(
+                        "no element {css} ({other:?}); page:\n{}",
+                        &src[..src.len().min(3000)]
+                    );
+                }
+            }
+        }
+
+        pub async fn close(self) {
+            let c = self.client.clone();
+            let _ = c.close().await;
+            drop(self);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_uploads_a_draft_pdf_and_reads_the_verdict() {
+    use fantoccini::Locator;
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(s54::web::serve(listener, router(state_with(config()))));
+    let c = &b.client;
+    c.goto(&format!("http://{addr}/check")).await.unwrap();
+    assert_eq!(b.text("h1").await, "Check a modern slavery statement");
+    let pdf = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("src/demo/sites/northgate-statement.pdf");
+    let input = c.find(Locator::Id("file")).await.unwrap();
+    input.send_keys(&pdf.to_string_lossy()).await.unwrap();
+    c.find(Locator::Id("entity"))
+        .await
+        .unwrap()
+        .select_by_value("company")
+        .await
+        .unwrap();
+    c.find(Locator::Id("check-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let verdict = b.text("#verdict").await;
+    b.screenshot("check-report").await;
+    assert!(
+        [
+            "Meets the legal minimum",
+            "Falls short of the law",
+            "Needs a human review"
+        ]
+        .iter()
+        .any(|v| verdict.contains(v)),
+        "verdict: {verdict}"
+    );
+    let summary = b.text("dl.summary").await;
+    assert!(summary.contains("northgate-statement.pdf"), "{summary}");
+    assert!(summary.contains("pdf"));
+    // Submitting nothing shows the GOV.UK error summary, focused links to the field.
+    c.goto(&format!("http://{addr}/check")).await.unwrap();
+    c.find(Locator::Id("check-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = b.text(".error-summary").await;
+    assert!(err.contains("There is a problem"));
+    b.screenshot("check-error").await;
+    b.close().await;
+    server.abort();
+}
+
+/// A registry on a fresh SQLite file with a few organisations, one with
+/// markup in its name, and one scored statement with markup in its text.
+async fn registry_app() -> (axum::Router, s54::store::Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("web.db").display());
+    let store = s54::store::Store::open(&url).await.unwrap();
+    let csv = "name,website,org_type,sector,turnover_gbp,budget_gbp,company_number,financial_year_end,parent\n\
+        <script>alert(1)</script> Widgets Ltd,https://widgets.example,company,Manufacturing,50000000,,01234567,03-31,\n\
+        Quiet Tea plc,https://tea.example,company,Food and drink,90000000,,07654321,03-31,\n\
+        Small Shop Ltd,https://shop.example,company,Retail,1000000,,,12-31,\n";
+    s54::registry::import::import_bytes(&store, csv.as_bytes(), "test")
+        .await
+        .unwrap();
+    let text = format!("{GOOD_TEXT}\n\n<img src=x onerror=alert(2)> We train staff.");
+    let rules = Rulebook::embedded().unwrap();
+    let a = s54::check::check_bytes(
+        text.as_bytes(),
+        "s.txt",
+        &Default::default(),
+        &rules,
+        &Default::default(),
+    )
+    .unwrap();
+    let doc = s54::extract::extract(text.as_bytes(), "s.txt", &Default::default()).unwrap();
+    store
+        .record_version(&s54::store::NewVersion {
+            organisation_id: 2,
+            url: "https://tea.example/msa".into(),
+            bytes: text.clone().into_bytes(),
+            content_type: Some("text/html".into()),
+            seen_at: s54::store::now(),
+            text: doc.text.clone(),
+            blocks: doc.blocks.clone(),
+            assessment: Some(a),
+            homepage: Default::default(),
+            fetch_id: None,
+        })
+        .await
+        .unwrap();
+    let app = router(AppState::with_store(store.clone(), rules, config()));
+    (app, store, dir)
+}
+
+async fn get_on(app: &axum::Router, path: &str) -> Resp {
+    send_to(app.clone(), Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn registry_pages_answer_and_escape_user_data() {
+    let (app, store, _dir) = registry_app().await;
+    let before = store.count_organisations().await.unwrap();
+    for path in [
+        "/",
+        "/organisations",
+        "/organisations?q=tea",
+        "/organisations/1",
+        "/organisations/2",
+        "/statements/1",
+        "/api/organisations",
+        "/api/organisations/2",
+        "/api/statements/1",
+    ] {
+        let r = get_on(&app, path).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{path}: {}",
+            &r.body[..r.body.len().min(500)]
+        );
+        assert_security_headers(&r);
+        if path.starts_with("/api/") {
+            // JSON carries the data as it is, served as application/json with nosniff.
+            assert!(
+                r.headers[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/json")
+            );
+            continue;
+        }
+        assert!(
+            !r.body.contains("<script>alert(1)"),
+            "{path} does not escape names"
+        );
+        assert!(
+            !r.body.contains("<img src=x"),
+            "{path} does not escape statement text"
+        );
+    }
+    let list = get_on(&app, "/organisations?q=Quiet").await;
+    assert!(list.body.contains("Quiet Tea plc"));
+    assert!(!list.body.contains("Small Shop Ltd"));
+    let s = get_on(&app, "/statements/1").await;
+    assert!(
+        s.body.contains("<mark id=\"ev-1\""),
+        "evidence not highlighted"
+    );
+    assert!(
+        s.body.contains("href=\"#ev-1\""),
+        "finding not linked to evidence"
+    );
+    assert!(s.body.contains("/documents/"));
+    // The archived copy of an HTML statement is plain text in a sandbox.
+    let sha = s54::extract::sha256_hex(
+        format!("{GOOD_TEXT}\n\n<img src=x onerror=alert(2)> We train staff.").as_bytes(),
+    );
+    let d = get_on(&app, &format!("/documents/{sha}")).await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert!(
+        d.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(
+        d.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    // Bad input: 4xx with a message, never 500, database unchanged.
+    for (path, status) in [
+        ("/organisations/999999", 404),
+        ("/organisations/abc", 404),
+        ("/organisations/-3", 404),
+        ("/statements/0", 404),
+        ("/documents/nothex", 404),
+        (&format!("/documents/{}", "0".repeat(64)), 404),
+        ("/organisations?page=-1", 400),
+        ("/organisations?page=0", 400),
+        ("/organisations?page=abc", 400),
+        ("/organisations?year=20x5", 400),
+        ("/organisations?status=bogus", 400),
+        ("/organisations?org_type=spaceship", 400),
+        ("/organisations?sort=sideways", 400),
+        ("/organisations?area_missing=x", 400),
+        ("/api/organisations?per_page=100000", 400),
+        ("/api/organisations/77777", 404),
+        ("/api/statements/x", 404),
+        ("/export.csv?status=nope", 400),
+        ("/export.json?year=1", 400),
+        ("/?year=abc", 400),
+    ] {
+        let r = get_on(&app, path).await;
+        assert_eq!(
+            r.status.as_u16(),
+            status,
+            "{path}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+        assert!(r.body.len() > 20, "{path}: no message");
+    }
+    let bad = get_on(&app, "/organisations?page=abc").await;
+    assert!(bad.body.contains("page"), "message names the parameter");
+    assert_eq!(store.count_organisations().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn export_streams_over_a_real_socket_with_filters() {
+    let (app, _store, _dir) = registry_app().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(s54::web::serve(listener, app));
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("http://{addr}/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = r.text().await.unwrap();
+    let mut rdr = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(rdr.headers().unwrap().get(0), Some("organisation_id"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert!(rows.iter().any(|r| &r[1] == "Quiet Tea plc"));
+    let r = client
+        .get(format!("http://{addr}/export.ndjson?status=out_of_scope"))
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    for line in body.lines() {
+        let j: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(j["status"], "out_of_scope");
+    }
+    let r = client
+        .get(format!("http://{addr}/export.json"))
+        .send()
+        .await
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert!(j.as_array().is_some_and(|a| !a.is_empty()));
+    server.abort();
+}

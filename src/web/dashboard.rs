@@ -1,0 +1,155 @@
+//! `GET /`: the dashboard — totals, statuses by registry year, sector and
+//! organisation type, and the six areas' coverage, each figure a link to the
+//! filtered list behind it.
+
+use super::AppState;
+use super::charts::{self, Chart, SimpleChart, StatusCounts};
+use super::errors::WebError;
+use super::page::{Meta, thousands};
+use super::query::RawQuery;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+
+/// `/organisations?k=v&…`, values encoded.
+pub fn list_href(pairs: &[(&str, &str)]) -> String {
+    let mut s = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.append_pair(k, v);
+        }
+    }
+    let q = s.finish();
+    if q.is_empty() {
+        "/organisations".into()
+    } else {
+        format!("/organisations?{q}")
+    }
+}
+
+fn counts(c: &crate::store::StatusCounts) -> StatusCounts {
+    StatusCounts {
+        compliant: c.compliant,
+        noncompliant: c.noncompliant,
+        review: c.review,
+        missing: c.missing,
+    }
+}
+
+pub struct Card {
+    pub value: String,
+    pub label: &'static str,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    meta: Meta,
+    year: i32,
+    cards: Vec<Card>,
+    by_year: Chart,
+    by_sector: Chart,
+    by_type: Chart,
+    areas: SimpleChart,
+    empty: bool,
+}
+
+pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<String>, WebError> {
+    let year = q.year()?;
+    let store = state.store()?;
+    let d = store
+        .dashboard(year, state.today())
+        .await
+        .map_err(|e| WebError::Internal(format!("dashboard: {e}")))?;
+    let y = d.year.to_string();
+    let ys = y.as_str();
+    let cards = vec![
+        Card {
+            value: thousands(d.organisations),
+            label: "organisations in the registry",
+            href: "/organisations".into(),
+        },
+        Card {
+            value: thousands(d.in_scope),
+            label: "in scope (turnover or budget of £36m or more)",
+            href: list_href(&[("in_scope", "true")]),
+        },
+        Card {
+            value: thousands(d.with_statement),
+            label: "with at least one statement found",
+            href: list_href(&[("sort", "-score")]),
+        },
+        Card {
+            value: thousands(d.versions),
+            label: "statement versions archived",
+            href: "/api".into(),
+        },
+    ];
+    let years: Vec<(String, StatusCounts)> = d
+        .by_year
+        .iter()
+        .map(|k| (k.key.to_string(), counts(&k.counts)))
+        .collect();
+    let year_keys: Vec<String> = d.by_year.iter().map(|k| k.key.to_string()).collect();
+    let by_year = charts::status_chart("by-year", "Registry year", years, &|i, s| {
+        list_href(&[("year", year_keys[i].as_str()), ("status", s.unwrap_or(""))])
+    });
+    let sectors: Vec<(String, StatusCounts)> = d
+        .by_sector
+        .iter()
+        .take(12)
+        .map(|k| (k.key.clone(), counts(&k.counts)))
+        .collect();
+    let sector_keys: Vec<String> = d.by_sector.iter().take(12).map(|k| k.key.clone()).collect();
+    let by_sector = charts::status_chart("by-sector", "Sector", sectors, &|i, s| {
+        list_href(&[
+            ("year", ys),
+            ("sector", sector_keys[i].as_str()),
+            ("status", s.unwrap_or("")),
+        ])
+    });
+    let types: Vec<(String, StatusCounts)> = d
+        .by_org_type
+        .iter()
+        .map(|k| (k.key.replace('_', " "), counts(&k.counts)))
+        .collect();
+    let type_keys: Vec<String> = d.by_org_type.iter().map(|k| k.key.clone()).collect();
+    let by_type = charts::status_chart("by-type", "Organisation type", types, &|i, s| {
+        list_href(&[
+            ("year", ys),
+            ("org_type", type_keys[i].as_str()),
+            ("status", s.unwrap_or("")),
+        ])
+    });
+    let areas = charts::simple_chart(
+        "areas",
+        "Areas covered",
+        "Bars: for each of the six areas of section 54(5), the share of this year's statements that report on it. The table below gives the same numbers.",
+        d.areas
+            .iter()
+            .map(|a| {
+                (
+                    a.area.title().to_string(),
+                    a.covered,
+                    a.statements,
+                    list_href(&[("year", ys)]),
+                    list_href(&[("year", ys), ("area_missing", a.area.key())]),
+                )
+            })
+            .collect(),
+    );
+    DashboardPage {
+        meta: Meta::new("Dashboard", "dashboard"),
+        year: d.year,
+        cards,
+        empty: d.organisations == 0,
+        by_year,
+        by_sector,
+        by_type,
+        areas,
+    }
+    .render()
+    .map(Html)
+    .map_err(|e| WebError::Internal(format!("template: {e}")))
+}

@@ -1,0 +1,201 @@
+//! `GET /statements/{id}`: one statement version's scorecard — verdict, each
+//! finding with its force, the text with the evidence highlighted and linked
+//! from the finding, how it was reached from the homepage, and a diff against
+//! the previous year's version. `GET /documents/{sha256}` serves the archived
+//! bytes, never as active HTML from our origin.
+
+use super::AppState;
+use super::diff::{self, DiffLine};
+use super::errors::WebError;
+use super::page::Meta;
+use super::query::path_id;
+use super::security::CSP_DOCUMENT;
+use super::view::{AssessmentView, Segment, Tag, highlight, status_tag};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "statement.html")]
+struct StatementPage {
+    meta: Meta,
+    org_id: i64,
+    org_name: String,
+    url: String,
+    sha256: String,
+    year: String,
+    first_seen: String,
+    last_seen: String,
+    status: Option<Tag>,
+    homepage: String,
+    a: Option<AssessmentView>,
+    segments: Vec<Segment>,
+    diff: Option<Vec<DiffLine>>,
+    previous: Option<(i64, String)>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Html<String>, WebError> {
+    let id = path_id(&raw)?;
+    let store = state.store()?;
+    let internal = |e: crate::store::StoreError| WebError::Internal(format!("statement: {e}"));
+    let d = store
+        .version(id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| WebError::NotFound(format!("there is no statement {id}")))?;
+    let v = &d.version;
+    let mut view = d.assessment.as_ref().map(AssessmentView::new);
+    // Evidence spans of every finding, in the order findings_mut yields them.
+    let mut spans = vec![];
+    if let Some(a) = &d.assessment {
+        let mut order: Vec<&crate::domain::Finding> = vec![];
+        // Same grouping as AssessmentView: rebuild it to keep the order in step.
+        let av = AssessmentView::new(a);
+        for group in [&av.to_fix, &av.advice, &av.proposals, &av.passed] {
+            for fv in group {
+                if let Some(f) = a
+                    .findings
+                    .iter()
+                    .find(|f| f.rule == fv.rule && !order.iter().any(|o| std::ptr::eq(*o, *f)))
+                {
+                    order.push(f);
+                }
+            }
+        }
+        for f in &order {
+            for e in &f.evidence {
+                spans.push((e.start, e.end, f.rule.clone()));
+            }
+        }
+    }
+    let (segments, anchors) = highlight(&d.text, &spans);
+    if let Some(view) = view.as_mut() {
+        let mut k = 0;
+        for fv in view.findings_mut() {
+            for ev in fv.evidence.iter_mut() {
+                ev.anchor = anchors.get(k).cloned().flatten();
+                k += 1;
+            }
+        }
+    }
+    // The previous registry year's counting version, for the diff.
+    let mut previous = None;
+    let mut diff_lines = None;
+    if let Some(year) = v.registry_year {
+        let versions = store
+            .versions_of(v.organisation_id)
+            .await
+            .map_err(internal)?;
+        if let Some(prev) = versions
+            .iter()
+            .filter(|p| p.registry_year == Some(year - 1))
+            .max_by_key(|p| (p.latest_in_year, p.first_seen))
+            && let Some(pd) = store.version(prev.id).await.map_err(internal)?
+        {
+            diff_lines = diff::diff(&pd.text, &d.text);
+            previous = Some((prev.id, (year - 1).to_string()));
+        }
+    }
+    let h = &v.homepage;
+    let homepage = match h.linked {
+        Some(true) => {
+            let mut s = "Linked from the homepage".to_string();
+            if let Some(t) = &h.anchor_text {
+                s.push_str(&format!(" by the link “{t}”"));
+            }
+            if let Some(r) = &h.region {
+                s.push_str(&format!(" in the {r}"));
+            }
+            if let Some(p) = &h.via_page {
+                s.push_str(&format!(", through the page {p}"));
+            }
+            s
+        }
+        Some(false) => format!(
+            "Not linked from the homepage: found via {}",
+            h.found_via.as_deref().unwrap_or("another route")
+        ),
+        None => "Not known".to_string(),
+    };
+    StatementPage {
+        meta: Meta::new(
+            format!("Statement scorecard: {}", d.organisation.name),
+            "registry",
+        ),
+        org_id: d.organisation.id,
+        org_name: d.organisation.name.clone(),
+        url: v.url.clone(),
+        sha256: v.document_sha256.clone(),
+        year: v
+            .registry_year
+            .map(|y| y.to_string())
+            .unwrap_or_else(|| "unknown".into()),
+        first_seen: v.first_seen.format("%-d %B %Y").to_string(),
+        last_seen: v.last_seen.format("%-d %B %Y").to_string(),
+        status: v.status.map(|s| status_tag(s.as_str())),
+        homepage,
+        a: view,
+        segments,
+        diff: diff_lines,
+        previous,
+    }
+    .render()
+    .map(Html)
+    .map_err(|e| WebError::Internal(format!("template: {e}")))
+}
+
+/// The archived bytes. PDFs and DOCX keep their type; anything else
+/// (HTML above all) is served as plain text, so it can never run as a page
+/// of this origin. A sandbox CSP covers whatever a browser does with it.
+pub async fn document(
+    State(state): State<AppState>,
+    Path(sha): Path<String>,
+) -> Result<Response, WebError> {
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(WebError::NotFound(
+            "there is no archived document at this address".into(),
+        ));
+    }
+    let sha = sha.to_ascii_lowercase();
+    let store = state.store()?;
+    let doc = store
+        .document(&sha)
+        .await
+        .map_err(|e| WebError::Internal(format!("document: {e}")))?
+        .ok_or_else(|| {
+            WebError::NotFound("there is no archived document at this address".into())
+        })?;
+    let (ctype, ext, disposition) = if doc.bytes.starts_with(b"%PDF-") {
+        ("application/pdf", "pdf", "inline")
+    } else if doc.bytes.starts_with(b"PK\x03\x04") {
+        (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+            "attachment",
+        )
+    } else {
+        ("text/plain; charset=utf-8", "txt", "inline")
+    };
+    let mut r = doc.bytes.into_response();
+    let hd = r.headers_mut();
+    hd.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{disposition}; filename=\"statement-{}.{ext}\"",
+        &sha[..12]
+    )) {
+        hd.insert(header::CONTENT_DISPOSITION, v);
+    }
+    hd.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP_DOCUMENT),
+    );
+    hd.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400, immutable"),
+    );
+    Ok(r)
+}
