@@ -270,7 +270,9 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     let appr = approval::detect(doc, &sents, rules);
     let approval_spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
     let sig = signature::detect(doc, &sents, rules, &approval_spans);
-    let group: Group = group::detect(doc, &opts.members);
+    let group_analysis = group::analyse(doc, &opts.members);
+    let per_entity_approval = group_analysis.per_entity_approval.clone();
+    let group: Group = group_analysis.group;
 
     let set_score = |id: &str| {
         rules
@@ -943,7 +945,8 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     }
 
     // Groups (detection by the group module).
-    let named = !group.entities.is_empty();
+    // A group statement names its entities when it names more than the parent.
+    let named = group.entities.len() >= 2;
     let entities_found = group.entities.join("; ");
     f.push(
         "GUID-group-name-entities",
@@ -980,13 +983,18 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     }
     f.push(
         "GUID-group-approval",
-        if approval.present {
-            FindingStatus::Review
-        } else {
-            FindingStatus::CannotVerify
+        match (approval.present, &per_entity_approval) {
+            // Each covered entity's board approved or adopted it.
+            (true, Some(_)) => FindingStatus::Pass,
+            // Only the parent's board: an open question, so review, never fail.
+            (true, None) => FindingStatus::Review,
+            (false, _) => FindingStatus::CannotVerify,
         },
         Vars::default(),
-        approval.evidence.clone(),
+        match &per_entity_approval {
+            Some(ev) if approval.present => vec![ev.clone()],
+            _ => approval.evidence.clone(),
+        },
     );
 
     // ---- proposed (readiness) ----
