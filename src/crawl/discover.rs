@@ -40,6 +40,9 @@ const MAX_SITEMAP_CANDIDATES: usize = 4;
 const SITEMAP_CAP: u64 = 10 * 1024 * 1024;
 /// A statement has at least this much text.
 pub const MIN_STATEMENT_CHARS: usize = 1200;
+/// A page the homepage links to as the statement, titled as one, may be
+/// shorter: weak statements are short, and they are the ones to report.
+pub const MIN_LINKED_STATEMENT_CHARS: usize = 400;
 
 /// Labels of pages that commonly link on to the statement: one hop allowed.
 pub const HUB_LABELS: &[&str] = &[
@@ -140,6 +143,16 @@ fn same_site(a: &Url, b: &Url) -> bool {
 /// early heading names it, the text says "statement", and there is
 /// substantial text (a listing page or a one-line link page is not one).
 pub fn looks_like_statement(doc: &Document, page: Option<&PageInfo>, url: &str) -> bool {
+    reads_as_statement(doc, page, url, MIN_STATEMENT_CHARS)
+}
+
+/// [`looks_like_statement`] with the minimum length given.
+fn reads_as_statement(
+    doc: &Document,
+    page: Option<&PageInfo>,
+    url: &str,
+    min_chars: usize,
+) -> bool {
     let early: String = doc.text.chars().take(800).collect();
     let headings = doc
         .blocks
@@ -166,7 +179,7 @@ pub fn looks_like_statement(doc: &Document, page: Option<&PageInfo>, url: &str) 
         let body: String = doc.text.chars().take(4000).collect();
         says_statement = body.to_lowercase().contains("statement");
     }
-    titled && says_statement && doc.char_len() >= MIN_STATEMENT_CHARS
+    titled && says_statement && doc.char_len() >= min_chars
 }
 
 /// A statement the discovery found.
@@ -485,6 +498,21 @@ impl<'a> Discoverer<'a> {
         let (doc, extracted) =
             extract_doc(g.bytes.clone(), g.final_url.clone(), page_info.clone()).await;
         let is_statement = looks_like_statement(&doc, page_info.as_ref(), &g.final_url)
+            // A short page linked outright as the statement, titled as one,
+            // and not a listing (no statement links of its own onward).
+            || (kind == SourceKind::Html
+                && is_strong(link)
+                && reads_as_statement(
+                    &doc,
+                    page_info.as_ref(),
+                    &g.final_url,
+                    MIN_LINKED_STATEMENT_CHARS,
+                )
+                && !page_info.as_ref().is_some_and(|p| {
+                    p.links
+                        .iter()
+                        .any(|l| is_strong(l) && l.href != g.final_url && l.href != link.href)
+                }))
             // A linked PDF or Word file named as the statement is the
             // statement even when its text cannot be read (scanned, or an
             // extractor failure); the checker then reports what it can.
