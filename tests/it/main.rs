@@ -1,11 +1,10 @@
 //! The one integration-test binary (one link step on 2 cores). Each area of
-//! the pipeline has its own module; shared helpers live in `helpers`.
+//! the pipeline has its own module.
 
 mod check_cli;
 mod crawl;
 mod extract_docx_html;
 mod extract_pdf;
-mod helpers;
 mod score;
 mod store;
 mod web;

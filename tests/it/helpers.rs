@@ -1,1 +1,0 @@
-//! Tests for this area (being built).
