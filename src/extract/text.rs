@@ -226,7 +226,7 @@ static ENTITY: LazyLock<Regex> =
 
 fn re(pattern: &str) -> Regex {
     // The patterns are constants, checked by the tests below.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in regex {pattern}: {e}"))
+    crate::rules::pattern::fixed(pattern)
 }
 
 /// HTML inside Markdown: comments and template tags vanish, headings become

@@ -10,8 +10,10 @@
 //! runs anywhere; a directory given by `--rules DIR` or `S54_RULES_DIR`
 //! replaces them. Every error names the file and the line.
 
+pub mod pattern;
+
 use crate::domain::{Area, Force};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexSet};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -370,10 +372,7 @@ impl Ctx<'_> {
 
 /// Patterns are case-insensitive unless they say `(?-i)`.
 fn compile(pat: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pat)
-        .case_insensitive(true)
-        .size_limit(1 << 24)
-        .build()
+    pattern::compile(pat)
 }
 
 fn parse_force(s: &str) -> Option<Force> {
@@ -689,10 +688,7 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
         all_pats.push(n.pattern.get_ref().clone());
         nots.push((n.name.clone(), re));
     }
-    let regex_set = RegexSetBuilder::new(&all_pats)
-        .case_insensitive(true)
-        .size_limit(1 << 26)
-        .build()
+    let regex_set = pattern::compile_set(&all_pats)
         .or_else(|e| ctx.err(s.id.span().start, format!("set '{id}': {e}")))?;
     Ok(PatternSet {
         id,

@@ -63,7 +63,7 @@ fn date_regex() -> &'static Regex {
         );
         // The pattern is a constant: a failure here is a programming error
         // caught by every test run, never by input.
-        Regex::new(&pat).expect("date regex compiles")
+        crate::rules::pattern::fixed(&pat)
     })
 }
 

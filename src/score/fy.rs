@@ -32,7 +32,7 @@ fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {
         // Constant patterns: failure is a programming error caught by tests.
-        let re = |p: &str| Regex::new(p).expect("fy regex compiles");
+        let re = |p: &str| crate::rules::pattern::fixed(p);
         Res {
             end_lead: re(
                 r"(?i)\b(?:(?P<fin>financial|fiscal|reporting|accounting|trading)\s+)?(?:year|period|fy)[\s-]*(?:end(?:ing|ed)?|to|up\s+to|concluding|which\s+ended|that\s+ended|end\s+date)(?:\s+on)?(?:\s+the)?\s*:?\s*$",

@@ -26,7 +26,7 @@ use super::Member;
 use crate::domain::{
     Approval, Document, Evidence, Finding, FindingStatus, Force, Group, MemberCoverage,
 };
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -103,7 +103,7 @@ pub fn analyse(doc: &Document, members: &[Member]) -> GroupAnalysis {
 // Tokens
 
 /// What separates a token from the one before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum Sep {
     /// Spaces (a single line break counts as a space: names wrap).
     Space,
@@ -114,6 +114,7 @@ enum Sep {
     /// One comma: "Nest Labs, Inc.", "Chancellor, Masters, and Scholars".
     Comma,
     /// Anything else: other punctuation, blank lines, the start of the text.
+    #[default]
     Other,
 }
 
@@ -132,7 +133,7 @@ fn classify_gap(punct: &str, newlines: u32, start: bool) -> Sep {
 }
 
 /// A canonical name token with its byte span in the source text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Tok {
     norm: String,
     start: usize,
@@ -152,8 +153,8 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
     let mut newlines = 0u32;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let sep = classify_gap(&punct, newlines, out.is_empty());
         if c.is_alphanumeric() {
+            let sep = classify_gap(&punct, newlines, out.is_empty());
             let start = i;
             let mut end = i + c.len_utf8();
             let mut norm = String::new();
@@ -194,6 +195,7 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
             punct.clear();
             newlines = 0;
         } else if c == '&' {
+            let sep = classify_gap(&punct, newlines, out.is_empty());
             out.push(Tok {
                 norm: "and".into(),
                 start: i,
@@ -460,7 +462,7 @@ fn name_tokens(text: &str) -> Vec<Tok> {
                 continue 'outer;
             }
         }
-        out.push(joined[i].clone());
+        out.push(std::mem::take(&mut joined[i]));
         i += 1;
     }
     out
@@ -529,11 +531,7 @@ struct Entity {
 /// the statement covers: an owner, an approver outside the group, an
 /// adviser, a supplier or customer.
 static OUTSIDE_BEFORE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    RegexBuilder::new(
-        r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$",
-    )
-    .case_insensitive(true)
-    .build()
+    crate::rules::pattern::compile(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
     .ok()
 });
 
@@ -750,11 +748,7 @@ fn tidy_surface(s: &str) -> String {
 
 static DEFINED_TERM: LazyLock<Regex> = LazyLock::new(|| {
     // The alternation is a fixed list: the pattern cannot fail to compile.
-    RegexBuilder::new(
-        r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?["“”'‘’]?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)["“”'‘’]?\s*(?:,[^)]{0,40})?\)"#,
-    )
-    .case_insensitive(true)
-    .build()
+    crate::rules::pattern::compile(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?["“”'‘’]?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)["“”'‘’]?\s*(?:,[^)]{0,40})?\)"#)
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -778,29 +772,23 @@ static GROUP_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ];
     sources
         .iter()
-        .filter_map(|s| RegexBuilder::new(s).case_insensitive(true).build().ok())
+        .filter_map(|s| crate::rules::pattern::compile(s).ok())
         .collect()
 });
 
 /// "on behalf of the Acme Group" (case-sensitive "Group": a name).
 static NAMED_GROUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}Group\b").ok()
+    crate::rules::pattern::try_fixed(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}Group\b").ok()
 });
 
 /// Words that turn a cue into its opposite ("has no subsidiaries").
 static NEGATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    RegexBuilder::new(r"\b(?:no|not|any|without|none)\b")
-        .case_insensitive(true)
-        .build()
+    crate::rules::pattern::compile(r"\b(?:no|not|any|without|none)\b")
         .ok()
 });
 
 static PER_ENTITY_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(
-        r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)",
-    )
-    .case_insensitive(true)
-    .build()
+    crate::rules::pattern::compile(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -862,12 +850,7 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
 }
 
 static COVERAGE_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
-    RegexBuilder::new(
-        r"\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b",
-    )
-    .case_insensitive(true)
-    .dot_matches_new_line(true)
-    .build()
+    crate::rules::pattern::compile(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -1151,10 +1134,7 @@ fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
 /// (several separated by `;`).
 pub fn member_names(name: &str) -> Vec<&str> {
     static TA: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        RegexBuilder::new(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*")
-            .case_insensitive(true)
-            .build()
-            .ok()
+        crate::rules::pattern::compile(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok()
     });
     match TA.as_ref() {
         Some(re) => re

@@ -65,7 +65,7 @@ fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {
         // Constant patterns: failure is a programming error caught by tests.
-        let re = |p: &str| Regex::new(p).expect("signature regex compiles");
+        let re = |p: &str| crate::rules::pattern::fixed(p);
         Res {
             inline: re(
                 r"(?i)\b(?:signed(?:\s+off)?|authori[sz]ed|approved|issued)\s+(?:(?:for\s+and\s+)?on\s+(?:its\s+|their\s+)?behalf(?:\s+of\s+[^,.;]{1,60}?)?\s+)?by\s*:?\s+(?:our\s+|the\s+|its\s+)?",
