@@ -7,7 +7,9 @@ use s54::score::{CheckOptions, approval, areas, assess, entity, fy, group, sente
 use std::time::Instant;
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures/statements".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "tests/fixtures/statements".into());
     let mut docs = Vec::new();
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("directory")
@@ -17,12 +19,18 @@ fn main() {
     paths.sort();
     for p in &paths {
         let bytes = std::fs::read(p).expect("file");
-        let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         docs.push(extract(&bytes, &name, &Limits::default()).expect("extract"));
     }
     let rules = Rulebook::embedded().expect("rules");
     let opts = CheckOptions::default();
-    let rounds: usize = std::env::var("ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(20);
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20);
     let mut t = std::collections::BTreeMap::<&str, f64>::new();
     macro_rules! time {
         ($name:expr, $e:expr) => {{
@@ -41,7 +49,23 @@ fn main() {
             let spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
             time!("signature", signature::detect(d, &sents, &rules, &spans));
             time!("group", group::analyse(d, &opts.members));
-            for id in ["PAT-STRUCTURE","PAT-POLICY","PAT-DD","PAT-RISK","PAT-KPI","PAT-TRAINING","PAT-STEPS","PAT-NO-STEPS","PAT-FUTURE","PAT-POLICY-DOC","PAT-SLAVERY-FREE","PAT-REMEDIATION","PAT-PROGRESS","PAT-SUPPLY-CHAIN","PAT-OWN-BUSINESS"] {
+            for id in [
+                "PAT-STRUCTURE",
+                "PAT-POLICY",
+                "PAT-DD",
+                "PAT-RISK",
+                "PAT-KPI",
+                "PAT-TRAINING",
+                "PAT-STEPS",
+                "PAT-NO-STEPS",
+                "PAT-FUTURE",
+                "PAT-POLICY-DOC",
+                "PAT-SLAVERY-FREE",
+                "PAT-REMEDIATION",
+                "PAT-PROGRESS",
+                "PAT-SUPPLY-CHAIN",
+                "PAT-OWN-BUSINESS",
+            ] {
                 let set = rules.set(id).expect("set");
                 let name: &'static str = Box::leak(id.to_string().into_boxed_str());
                 time!(name, areas::score_set(d, &sents, set, &rules));
@@ -51,10 +75,18 @@ fn main() {
     }
     let n = (rounds * docs.len()) as f64;
     let total = t["assess(total)"];
-    println!("{} docs × {rounds}: {:.0} statements/s", docs.len(), n / total);
+    println!(
+        "{} docs × {rounds}: {:.0} statements/s",
+        docs.len(),
+        n / total
+    );
     let mut v: Vec<_> = t.into_iter().collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
     for (k, s) in v {
-        println!("{k:20} {:8.3} ms/doc {:5.1}%", s / n * 1e3, s / total * 100.0);
+        println!(
+            "{k:20} {:8.3} ms/doc {:5.1}%",
+            s / n * 1e3,
+            s / total * 100.0
+        );
     }
 }

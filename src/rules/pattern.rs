@@ -94,7 +94,10 @@ mod tests {
         assert!(re.is_match("the “board” approved"));
         assert!(!re.is_match("onboarding"));
         // Offsets stay on character boundaries next to non-ASCII text.
-        let m = compile(r"\bapproved\b").unwrap().find("£5 – approved’").unwrap();
+        let m = compile(r"\bapproved\b")
+            .unwrap()
+            .find("£5 – approved’")
+            .unwrap();
         assert_eq!(&"£5 – approved’"[m.start()..m.end()], "approved");
     }
 }

@@ -782,10 +782,8 @@ static NAMED_GROUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// Words that turn a cue into its opposite ("has no subsidiaries").
-static NEGATED: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::rules::pattern::compile(r"\b(?:no|not|any|without|none)\b")
-        .ok()
-});
+static NEGATED: LazyLock<Option<Regex>> =
+    LazyLock::new(|| crate::rules::pattern::compile(r"\b(?:no|not|any|without|none)\b").ok());
 
 static PER_ENTITY_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
     crate::rules::pattern::compile(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
