@@ -217,6 +217,11 @@ impl PatternSet {
     /// Which signals and look-alikes match `sentence`: (signal indexes,
     /// any look-alike matched).
     pub fn matches(&self, sentence: &str) -> (Vec<usize>, bool) {
+        // Most sentences match nothing: the early-exit test is much cheaper
+        // than the overlapping search that says which patterns matched.
+        if !self.regex_set.is_match(sentence) {
+            return (Vec::new(), false);
+        }
         let m = self.regex_set.matches(sentence);
         if !m.matched_any() {
             return (Vec::new(), false);

@@ -146,44 +146,47 @@ struct Tok {
 /// Raw words: alphanumeric runs (apostrophes inside a word are dropped, a
 /// final possessive `'s` too) and `&` as the word `and`.
 fn raw_tokens(text: &str) -> Vec<Tok> {
-    let mut out: Vec<Tok> = Vec::new();
+    let mut out: Vec<Tok> = Vec::with_capacity(text.len() / 6);
     // The gap since the last word: its punctuation (a few characters are
     // enough to classify it) and its line breaks.
     let mut punct = String::new();
     let mut newlines = 0u32;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let mut i = 0;
+    while let Some(c) = char_at(text, i) {
         if c.is_alphanumeric() {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             let start = i;
             let mut end = i + c.len_utf8();
-            let mut norm = String::new();
-            norm.extend(c.to_lowercase());
-            while let Some(&(j, d)) = chars.peek() {
+            let mut apostrophe = false;
+            while let Some(d) = char_at(text, end) {
                 if d.is_alphanumeric() {
-                    norm.extend(d.to_lowercase());
-                    end = j + d.len_utf8();
-                    chars.next();
-                } else if matches!(d, '\'' | '’') {
+                    end += d.len_utf8();
+                } else if matches!(d, '\'' | '’')
+                    && char_at(text, end + d.len_utf8()).is_some_and(char::is_alphanumeric)
+                {
                     // Inside a word only when a letter follows.
-                    let mut look = chars.clone();
-                    look.next();
-                    match look.peek() {
-                        Some(&(_, e)) if e.is_alphanumeric() => {
-                            chars.next();
-                        }
-                        _ => break,
-                    }
+                    apostrophe = true;
+                    end += d.len_utf8();
                 } else {
                     break;
                 }
             }
-            // Possessive: "Acme's" and "Acme" are the same name.
-            if norm.len() > 2 && norm.ends_with('s') {
-                let raw = &text[start..end];
-                if raw.ends_with("'s") || raw.ends_with("’s") || raw.ends_with("'S") {
-                    norm.pop();
+            let raw = &text[start..end];
+            let mut norm = String::with_capacity(raw.len());
+            if raw.is_ascii() && !apostrophe {
+                norm.push_str(raw);
+                norm.make_ascii_lowercase();
+            } else {
+                for d in raw.chars().filter(|d| d.is_alphanumeric()) {
+                    norm.extend(d.to_lowercase());
                 }
+            }
+            // Possessive: "Acme's" and "Acme" are the same name.
+            if norm.len() > 2
+                && norm.ends_with('s')
+                && (raw.ends_with("'s") || raw.ends_with("’s") || raw.ends_with("'S"))
+            {
+                norm.pop();
             }
             out.push(Tok {
                 norm,
@@ -194,7 +197,10 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
             });
             punct.clear();
             newlines = 0;
-        } else if c == '&' {
+            i = end;
+            continue;
+        }
+        if c == '&' {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             out.push(Tok {
                 norm: "and".into(),
@@ -212,8 +218,19 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
         } else if punct.len() < 8 {
             punct.push(c);
         }
+        i += c.len_utf8();
     }
     out
+}
+
+/// The character starting at byte `i` (ASCII without decoding).
+fn char_at(text: &str, i: usize) -> Option<char> {
+    let b = *text.as_bytes().get(i)?;
+    if b.is_ascii() {
+        Some(b as char)
+    } else {
+        text.get(i..)?.chars().next()
+    }
 }
 
 /// Legal forms written one way. Longest phrases first.
@@ -423,7 +440,10 @@ fn name_tokens(text: &str) -> Vec<Tok> {
     // Join runs of single letters separated by spaces or dots: "I.I.R." → "iir".
     let mut joined: Vec<Tok> = Vec::with_capacity(raw.len());
     for t in raw {
-        let single = t.norm.chars().count() == 1 && t.norm.chars().all(char::is_alphabetic);
+        let single = {
+            let mut cs = t.norm.chars();
+            matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
+        };
         if single
             && matches!(t.sep, Sep::Space | Sep::Dot)
             && let Some(prev) = joined.last_mut()
@@ -442,7 +462,12 @@ fn name_tokens(text: &str) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::with_capacity(joined.len());
     let mut i = 0;
     'outer: while i < joined.len() {
-        for (phrase, canon) in PHRASES {
+        // Every phrase starts with one of these letters: skip the rest fast.
+        let may_start = matches!(
+            joined[i].norm.as_bytes().first(),
+            Some(b'c' | b'i' | b'l' | b'p')
+        );
+        for (phrase, canon) in PHRASES.iter().filter(|_| may_start) {
             let n = phrase.len();
             if i + n <= joined.len()
                 && phrase

@@ -491,3 +491,96 @@ proptest::proptest! {
         }
     }
 }
+
+/// What a reader of the report sees, without the evidence quotes (their
+/// line breaks differ between a PDF and its text): the verdict, every
+/// finding's rule and status, and the facts the detectors read.
+fn findings_summary(doc: &Document) -> Vec<String> {
+    use s54::domain::Area;
+    let rules = s54::rules::Rulebook::embedded().expect("rules");
+    let opts = s54::score::CheckOptions {
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+        ..Default::default()
+    };
+    let a = s54::score::assess(doc, &opts, &rules);
+    let mut out = vec![
+        format!("verdict {:?}", a.verdict),
+        format!("entity {:?}", a.entity_type),
+        format!(
+            "fy {:?}..{:?}",
+            a.financial_year.start, a.financial_year.end
+        ),
+        format!(
+            "approval {} {:?} {:?}",
+            a.approval.present, a.approval.body, a.approval.date
+        ),
+        format!(
+            "signature {} {:?} {:?} {:?}",
+            a.signature.present, a.signature.name, a.signature.role, a.signature.date
+        ),
+        format!("group {} {:?}", a.group.is_group, a.group.entities),
+        format!("no_steps {}", a.no_steps_declared),
+    ];
+    for area in Area::ALL {
+        out.push(format!("area {area:?} {}", a.areas.get(area).present));
+    }
+    for f in &a.findings {
+        out.push(format!("{} {:?}", f.rule, f.status));
+    }
+    out
+}
+
+fn differences(a: &[String], b: &[String]) -> Vec<String> {
+    let only_a = a
+        .iter()
+        .filter(|x| !b.contains(x))
+        .map(|x| format!("pdf only:  {x}"));
+    let only_b = b
+        .iter()
+        .filter(|x| !a.contains(x))
+        .map(|x| format!("text only: {x}"));
+    only_a.chain(only_b).collect()
+}
+
+/// The "PDF path agrees with the text path": each producer's PDF of
+/// the statement gives the same findings as the statement's text.
+#[test]
+fn producer_pdfs_give_the_same_findings_as_the_text() {
+    let source = std::fs::read(fixtures().join("src/statement.txt")).expect("statement.txt");
+    let text = extract(&source, "statement.txt", &Limits::default()).expect("text");
+    let want = findings_summary(&text);
+    assert!(
+        want.iter().any(|l| l == "verdict MeetsMinimum"),
+        "{want:#?}"
+    );
+    for name in PRODUCER_FIXTURES {
+        let got = findings_summary(&doc(name));
+        let diff = differences(&got, &want);
+        assert!(diff.is_empty(), "{name}:\n{}", diff.join("\n"));
+    }
+}
+
+/// The same on the corpus: each real PDF against its text version.
+#[test]
+fn corpus_pdfs_give_the_same_findings_as_their_text() {
+    let Some(dir) = corpus() else {
+        eprintln!("../shared/corpus not present: PDF/text agreement not measured");
+        return;
+    };
+    for id in ["068", "069", "070"] {
+        let pdf_doc = extract(
+            &std::fs::read(dir.join(format!("{id}.pdf"))).expect("pdf"),
+            "x.pdf",
+            &Limits::default(),
+        )
+        .expect("pdf");
+        let txt = extract(
+            &std::fs::read(dir.join(format!("{id}.txt"))).expect("txt"),
+            "x.txt",
+            &Limits::default(),
+        )
+        .expect("txt");
+        let diff = differences(&findings_summary(&pdf_doc), &findings_summary(&txt));
+        assert!(diff.is_empty(), "{id}:\n{}", diff.join("\n"));
+    }
+}

@@ -442,3 +442,27 @@ fn public_bodies_are_entities() {
         ]
     );
 }
+
+#[test]
+fn every_legal_form_phrase_starts_with_a_letter_the_tokeniser_checks() {
+    for (phrase, _) in PHRASES {
+        assert!(
+            matches!(
+                phrase[0].as_bytes().first(),
+                Some(b'c' | b'i' | b'l' | b'p')
+            ),
+            "{phrase:?}: add its first letter to the fast check in name_tokens"
+        );
+    }
+}
+
+#[test]
+fn tokens_keep_apostrophes_inside_words_and_drop_possessives() {
+    let toks = name_tokens("O’Brien & Sons’ Acme's LIMITED");
+    let norms: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
+    assert_eq!(norms, ["obrien", "and", "sons", "acme", "ltd"]);
+    assert_eq!(
+        &"O’Brien & Sons’ Acme's LIMITED"[toks[0].start..toks[0].end],
+        "O’Brien"
+    );
+}
