@@ -187,7 +187,8 @@ pub struct Rule {
 #[derive(Debug, Clone)]
 pub struct Signal {
     pub name: String,
-    pub re: Regex,
+    /// The pattern as written (it is matched through the set's one pass).
+    pub pattern: String,
     pub weight: f32,
     /// Counts only when the sentence (or a neighbour) is about slavery.
     pub topic: bool,
@@ -204,7 +205,8 @@ pub struct PatternSet {
     pub topic: Option<Regex>,
     pub signals: Vec<Signal>,
     /// Look-alikes: a sentence matching any of these gives this set nothing.
-    pub nots: Vec<(String, Regex)>,
+    /// (name, pattern as written).
+    pub nots: Vec<(String, String)>,
     /// Other sets whose look-alikes also apply (e.g. `PAT-FUTURE`).
     pub exclude_sets: Vec<String>,
     /// One pass over a sentence: signals first, then look-alikes.
@@ -365,6 +367,17 @@ impl Ctx<'_> {
         })
     }
 
+    /// Checks a pattern's syntax without building it (the set or the joined
+    /// lexicon entry it belongs to is built once): an error names its line.
+    fn check(&self, pat: &Spanned<String>, what: &str) -> Result<(), RulesError> {
+        pattern::check(pat.get_ref()).or_else(|e| {
+            self.err(
+                pat.span().start,
+                format!("{what}: invalid pattern {:?}: {e}", pat.get_ref()),
+            )
+        })
+    }
+
     fn regex(&self, pat: &Spanned<String>, what: &str) -> Result<Regex, RulesError> {
         compile(pat.get_ref()).or_else(|e| {
             self.err(
@@ -493,7 +506,7 @@ impl Rulebook {
                 }
                 let mut alts = Vec::new();
                 for p in list.get_ref() {
-                    ctx.regex(p, &format!("lexicon '{key}'"))?;
+                    ctx.check(p, &format!("lexicon '{key}'"))?;
                     alts.push(format!("(?:{})", p.get_ref()));
                 }
                 let joined = format!(r"\b(?:{})\b", alts.join("|"));
@@ -672,7 +685,7 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
     let mut signals = Vec::new();
     let mut all_pats = Vec::new();
     for sig in &s.signal {
-        let re = ctx.regex(&sig.pattern, &format!("set '{id}' signal"))?;
+        ctx.check(&sig.pattern, &format!("set '{id}' signal"))?;
         if sig.topic && topic.is_none() {
             return ctx.err(
                 sig.pattern.span().start,
@@ -682,16 +695,16 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
         all_pats.push(sig.pattern.get_ref().clone());
         signals.push(Signal {
             name: sig.name.clone(),
-            re,
+            pattern: sig.pattern.get_ref().clone(),
             weight: sig.weight,
             topic: sig.topic,
         });
     }
     let mut nots = Vec::new();
     for n in &s.nots {
-        let re = ctx.regex(&n.pattern, &format!("set '{id}' look-alike"))?;
+        ctx.check(&n.pattern, &format!("set '{id}' look-alike"))?;
         all_pats.push(n.pattern.get_ref().clone());
-        nots.push((n.name.clone(), re));
+        nots.push((n.name.clone(), n.pattern.get_ref().clone()));
     }
     let regex_set = pattern::compile_set(&all_pats)
         .or_else(|e| ctx.err(s.id.span().start, format!("set '{id}': {e}")))?;
