@@ -343,6 +343,26 @@ mod tests {
     }
 
     #[test]
+    fn the_group_column_is_only_written_on_request() {
+        let contract = "organisation_id,name,org_type,sector,company_number,in_scope,year,status,reasons,\
+            statement_id,statement_url,first_seen,financial_year_end,approval_present,approval_date,\
+            signature_present,signatory,homepage_link,areas_covered,score,late\r\n";
+        let plain = RowEncoder::new(Format::Csv).header().unwrap();
+        assert_eq!(String::from_utf8(plain).unwrap(), contract);
+        let with = RowEncoder::with_group(Format::Csv, true).header().unwrap();
+        assert_eq!(
+            String::from_utf8(with).unwrap(),
+            contract.replace("\r\n", ",group_id\r\n")
+        );
+        assert!(
+            RowEncoder::with_group(Format::Ndjson, true)
+                .header()
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn csv_fields_are_quoted_when_needed() {
         assert_eq!(
             csv_record(["a", "b,c", "say \"hi\"", "two\nlines"]),
