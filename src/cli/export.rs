@@ -14,6 +14,7 @@ pub fn run(
     year: Option<i32>,
     sector: Option<String>,
     org_type: Option<String>,
+    with_group: bool,
 ) -> anyhow::Result<ExitCode> {
     let status = match status.trim() {
         "" | "all" => None,
@@ -25,7 +26,7 @@ pub fn run(
         year,
         sector,
         org_type,
-        organisation_id: None,
+        ..Default::default()
     };
     let format = match format {
         super::ExportFormat::Csv => export::Format::Csv,
@@ -38,7 +39,8 @@ pub fn run(
         let today = chrono::Utc::now().date_naive();
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-        match export::write_export(&store, &filter, format, today, &mut out).await {
+        let enc = export::RowEncoder::with_group(format, with_group);
+        match export::write_export_with(&store, &filter, enc, today, &mut out).await {
             Ok(_) => {}
             // A closed pipe (`| head`) is the reader's choice, not a failure.
             Err(export::ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}

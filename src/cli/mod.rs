@@ -118,6 +118,11 @@ pub enum Command {
         sector: Option<String>,
         #[arg(long = "org-type")]
         org_type: Option<String>,
+        /// Add a `group_id` column after the contract's columns (a `group_id`
+        /// key in JSON): the group parent's id, or the organisation's own
+        /// when it is a parent with members.
+        #[arg(long = "with-group")]
+        with_group: bool,
     },
     /// Serve the web dashboard and JSON API.
     Serve {
@@ -176,7 +181,8 @@ pub fn run(cli: Cli) -> ExitCode {
             year,
             sector,
             org_type,
-        } => export::run(&db.db, format, &status, year, sector, org_type),
+            with_group,
+        } => export::run(&db.db, format, &status, year, sector, org_type, with_group),
         Command::Serve { db, addr } => serve::run(&db.db, &addr),
         Command::Demo { addr } => demo::run(&addr),
         Command::Eval {

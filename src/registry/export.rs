@@ -4,8 +4,12 @@
 //!
 //! [`write_export`] writes to any `std::io::Write`; [`export_stream`] yields
 //! chunks of bytes for an HTTP body. Both encode with [`RowEncoder`].
+//!
+//! The columns are exactly the contract's unless the caller opts in to the
+//! group column (`s54 export --with-group`, `/export.csv?with_group=1`):
+//! then `group_id` follows the contract's columns (and is a key in JSON).
 
-use crate::store::{EXPORT_COLUMNS, ExportFilter, RegistryRow, Store, StoreError};
+use crate::store::{EXPORT_COLUMNS, ExportFilter, GROUP_COLUMN, RegistryRow, Store, StoreError};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use futures::stream::{BoxStream, StreamExt};
@@ -94,10 +98,13 @@ struct JsonRow<'a> {
     areas_covered: &'a str,
     score: Option<i32>,
     late: Option<bool>,
+    /// `Some(group id or null)` only when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_id: Option<Option<i64>>,
 }
 
-impl<'a> From<&'a RegistryRow> for JsonRow<'a> {
-    fn from(r: &'a RegistryRow) -> Self {
+impl<'a> JsonRow<'a> {
+    fn new(r: &'a RegistryRow, with_group: bool) -> Self {
         JsonRow {
             organisation_id: r.organisation_id,
             name: &r.name,
@@ -120,6 +127,7 @@ impl<'a> From<&'a RegistryRow> for JsonRow<'a> {
             areas_covered: &r.areas_covered,
             score: r.score,
             late: r.late,
+            group_id: with_group.then_some(r.group_id),
         }
     }
 }
@@ -128,6 +136,7 @@ impl<'a> From<&'a RegistryRow> for JsonRow<'a> {
 pub struct RowEncoder {
     format: Format,
     rows: u64,
+    with_group: bool,
 }
 
 /// Appends one CSV field (RFC 4180: quoted when it holds a comma, quote or
@@ -155,13 +164,26 @@ fn csv_record<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
 }
 
 impl RowEncoder {
+    /// The contract's columns, nothing more.
     pub fn new(format: Format) -> RowEncoder {
-        RowEncoder { format, rows: 0 }
+        RowEncoder::with_group(format, false)
+    }
+
+    /// With `with_group`, the `group_id` column after the contract's.
+    pub fn with_group(format: Format, with_group: bool) -> RowEncoder {
+        RowEncoder {
+            format,
+            rows: 0,
+            with_group,
+        }
     }
 
     /// What comes before the first row.
     pub fn header(&mut self) -> Result<Vec<u8>, ExportError> {
         match self.format {
+            Format::Csv if self.with_group => Ok(csv_record(
+                EXPORT_COLUMNS.iter().copied().chain([GROUP_COLUMN]),
+            )),
             Format::Csv => Ok(csv_record(EXPORT_COLUMNS)),
             Format::Json => Ok(b"[".to_vec()),
             Format::Ndjson => Ok(Vec::new()),
@@ -196,6 +218,12 @@ impl RowEncoder {
                     Cow::Owned(opt(r.score)),
                     Cow::Borrowed(b(r.late)),
                 ];
+                if self.with_group {
+                    let group = opt(r.group_id);
+                    return Ok(csv_record(
+                        fields.iter().map(|f| f.as_ref()).chain([group.as_str()]),
+                    ));
+                }
                 Ok(csv_record(fields.iter().map(|f| f.as_ref())))
             }
             Format::Json | Format::Ndjson => {
@@ -206,7 +234,7 @@ impl RowEncoder {
                 if self.format == Format::Json {
                     out.push(b'\n');
                 }
-                serde_json::to_writer(&mut out, &JsonRow::from(r))
+                serde_json::to_writer(&mut out, &JsonRow::new(r, self.with_group))
                     .map_err(|e| ExportError::Encode(e.to_string()))?;
                 if self.format == Format::Ndjson {
                     out.push(b'\n');
@@ -235,7 +263,17 @@ pub async fn write_export<W: Write>(
     today: NaiveDate,
     out: &mut W,
 ) -> Result<u64, ExportError> {
-    let mut enc = RowEncoder::new(format);
+    write_export_with(store, filter, RowEncoder::new(format), today, out).await
+}
+
+/// [`write_export`] with a given encoder (e.g. [`RowEncoder::with_group`]).
+pub async fn write_export_with<W: Write>(
+    store: &Store,
+    filter: &ExportFilter,
+    mut enc: RowEncoder,
+    today: NaiveDate,
+    out: &mut W,
+) -> Result<u64, ExportError> {
     out.write_all(&enc.header()?)?;
     let mut rows = store.registry_rows(filter, today).await?;
     let mut n = 0;
@@ -253,7 +291,7 @@ pub async fn write_export<W: Write>(
 pub fn export_stream(
     store: Store,
     filter: ExportFilter,
-    format: Format,
+    enc: RowEncoder,
     today: NaiveDate,
 ) -> BoxStream<'static, Result<Bytes, ExportError>> {
     const CHUNK: usize = 64 * 1024;
@@ -262,7 +300,7 @@ pub fn export_stream(
         use futures::SinkExt;
         let mut tx = tx;
         let result: Result<(), ExportError> = async {
-            let mut enc = RowEncoder::new(format);
+            let mut enc = enc;
             let mut buf = enc.header()?;
             let mut rows = store.registry_rows(&filter, today).await?;
             while let Some(row) = rows.next().await {
@@ -302,6 +340,26 @@ mod tests {
         assert_eq!(csv_cell("\rx"), "'\rx");
         assert_eq!(csv_cell("Acme"), "Acme");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn the_group_column_is_only_written_on_request() {
+        let contract = "organisation_id,name,org_type,sector,company_number,in_scope,year,status,reasons,\
+            statement_id,statement_url,first_seen,financial_year_end,approval_present,approval_date,\
+            signature_present,signatory,homepage_link,areas_covered,score,late\r\n";
+        let plain = RowEncoder::new(Format::Csv).header().unwrap();
+        assert_eq!(String::from_utf8(plain).unwrap(), contract);
+        let with = RowEncoder::with_group(Format::Csv, true).header().unwrap();
+        assert_eq!(
+            String::from_utf8(with).unwrap(),
+            contract.replace("\r\n", ",group_id\r\n")
+        );
+        assert!(
+            RowEncoder::with_group(Format::Ndjson, true)
+                .header()
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -7,8 +7,10 @@
 //!   organisation-year → adds missing and out_of_scope.
 //! - [`import`]: the native and Government registry CSVs → organisations.
 //! - [`export`]: the `s54 export` rows as CSV, JSON or NDJSON, streamed.
+//! - [`group`]: which members a group parent's statement names.
 
 pub mod export;
+pub mod group;
 pub mod import;
 pub mod rescore;
 pub mod status;

@@ -362,6 +362,9 @@ pub struct OrgListItem {
     pub statement_id: Option<i64>,
     pub statement_url: Option<String>,
     pub score: Option<i32>,
+    /// The group parent whose statement counts for this organisation in the
+    /// listed year (it has none of its own), if any.
+    pub covered_by: Option<i64>,
 }
 
 /// A page of results.
@@ -402,7 +405,18 @@ pub struct RegistryRow {
     pub areas_covered: String,
     pub score: Option<i32>,
     pub late: Option<bool>,
+    /// The group the organisation belongs to: its parent's id when it is a
+    /// member, its own id when it is a parent with members. Not one of the
+    /// contract's columns: written only on request (`--with-group`).
+    pub group_id: Option<i64>,
+    /// `Some(parent id)` when this row's statement is the group parent's
+    /// (the organisation has none of its own for the year and the parent's
+    /// statement is compliant or review).
+    pub covered_by: Option<i64>,
 }
+
+/// The opt-in column written after [`EXPORT_COLUMNS`] with `--with-group`.
+pub const GROUP_COLUMN: &str = "group_id";
 
 /// The export's column names, in order.
 pub const EXPORT_COLUMNS: [&str; 21] = [
@@ -439,6 +453,16 @@ pub struct ExportFilter {
     pub org_type: Option<OrgType>,
     /// Only these organisations (the organisation page).
     pub organisation_id: Option<i64>,
+    /// The registry list's search: a company number or words of the name or
+    /// latest statement.
+    pub q: Option<String>,
+    pub in_scope: Option<bool>,
+    /// Only NHS bodies, local authorities and other public bodies.
+    pub public_bodies: bool,
+    /// Only group parents and members.
+    pub groups: bool,
+    /// Only rows whose statement does not cover this area.
+    pub area_missing: Option<Area>,
 }
 
 /// One organisation with everything (the organisation page).

@@ -97,8 +97,8 @@ impl VersionRow {
     }
 }
 
-/// One organisation joined with one of its year-deciding versions (or none):
-/// the input of the registry rows.
+/// One organisation joined with one of its year-deciding versions, or one
+/// of its group parent's (or none): the input of the registry rows.
 #[derive(sqlx::FromRow)]
 struct JoinRow {
     o_id: i64,
@@ -109,7 +109,10 @@ struct JoinRow {
     o_in_scope: Option<bool>,
     o_fye: Option<String>,
     o_first_year: Option<i32>,
+    o_parent_id: Option<i64>,
+    o_has_members: bool,
     v_id: Option<i64>,
+    v_org: Option<i64>,
     v_url: Option<String>,
     v_first_seen: Option<DateTime<Utc>>,
     v_fy_end: Option<NaiveDate>,
@@ -126,35 +129,84 @@ struct JoinRow {
     v_late: Option<bool>,
 }
 
-const JOIN_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
+/// The columns and joins of the registry rows: each organisation with its
+/// own year-deciding versions and its group parent's (`v_org` tells which).
+const JOIN_HEAD: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
      o.company_number AS o_company_number, o.in_scope AS o_in_scope, o.financial_year_end AS o_fye, \
-     o.first_year AS o_first_year, v.id AS v_id, v.url AS v_url, v.first_seen AS v_first_seen, \
+     o.first_year AS o_first_year, o.parent_id AS o_parent_id, \
+     (EXISTS (SELECT 1 FROM organisations m WHERE m.parent_id = o.id)) AS o_has_members, \
+     v.id AS v_id, v.organisation_id AS v_org, v.url AS v_url, v.first_seen AS v_first_seen, \
      v.fy_end AS v_fy_end, v.registry_year AS v_year, v.status AS v_status, v.reasons AS v_reasons, \
      v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
      v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
      v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late \
      FROM organisations o \
-     LEFT JOIN statement_versions v ON v.organisation_id = o.id AND v.latest_in_year = TRUE \
-     AND ($4 IS NULL OR v.registry_year = $4) \
-     WHERE ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) AND ($2 IS NULL OR o.org_type = $2) \
-     AND ($3 IS NULL OR o.id = $3) \
-     ORDER BY o.id, v.registry_year";
+     LEFT JOIN statement_versions v ON (v.organisation_id = o.id OR v.organisation_id = o.parent_id) \
+     AND v.latest_in_year = TRUE AND ($4 IS NULL OR v.registry_year = $4) ";
 
-/// [`JOIN_SQL`] for one organisation (its page): the same columns, found by key.
-const JOIN_ONE_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
-     o.company_number AS o_company_number, o.in_scope AS o_in_scope, o.financial_year_end AS o_fye, \
-     o.first_year AS o_first_year, v.id AS v_id, v.url AS v_url, v.first_seen AS v_first_seen, \
-     v.fy_end AS v_fy_end, v.registry_year AS v_year, v.status AS v_status, v.reasons AS v_reasons, \
-     v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
-     v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
-     v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late \
-     FROM organisations o \
-     LEFT JOIN statement_versions v ON v.organisation_id = o.id AND v.latest_in_year = TRUE \
-     AND ($4 IS NULL OR v.registry_year = $4) \
-     WHERE o.id = $3 AND ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) AND ($2 IS NULL OR o.org_type = $2) \
-     ORDER BY o.id, v.registry_year";
+/// The export's filters over `o` (binds `$1`–`$7`; `$3` is unused here).
+const JOIN_FILTERS: &str = "WHERE ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) AND ($2 IS NULL OR o.org_type = $2) \
+     AND ($3 IS NULL OR o.id = $3) AND ($5 IS NULL OR o.in_scope = $5) \
+     AND (NOT $6 OR o.org_type IN ('nhs', 'local_authority', 'public_body')) \
+     AND (NOT $7 OR o.parent_id IS NOT NULL OR EXISTS (SELECT 1 FROM organisations m2 WHERE m2.parent_id = o.id)) ";
 
-/// Builds the rows of one organisation from its joined rows.
+const JOIN_ORDER: &str = " ORDER BY o.id, v.registry_year, v.organisation_id";
+
+/// The registry rows' query for one backend and kind of search (`$8`: the
+/// query as typed, a company number; `$9`: the FTS5 query). Each kind uses
+/// exactly the parameters it binds (see [`Store::registry_rows`]).
+fn join_sql(kind: JoinKind) -> &'static str {
+    use std::sync::LazyLock;
+    static ALL: LazyLock<[String; 4]> = LazyLock::new(|| {
+        let base = format!("{JOIN_HEAD}{JOIN_FILTERS}");
+        [
+            format!("{base}{JOIN_ORDER}"),
+            format!("{base}AND o.company_number = $8{JOIN_ORDER}"),
+            format!(
+                "{base}AND (o.company_number = $8 OR o.id IN (SELECT rowid FROM organisation_search \
+                 WHERE organisation_search MATCH $9)){JOIN_ORDER}"
+            ),
+            format!(
+                "{base}AND (o.company_number = $8 OR o.search @@ websearch_to_tsquery('english', $8)){JOIN_ORDER}"
+            ),
+        ]
+    });
+    static ONE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "{JOIN_HEAD}WHERE o.id = $3 AND ($1 IS NULL OR LOWER(o.sector) = LOWER($1)) \
+             AND ($2 IS NULL OR o.org_type = $2){JOIN_ORDER}"
+        )
+    });
+    match kind {
+        JoinKind::One => ONE.as_str(),
+        JoinKind::All => ALL[0].as_str(),
+        JoinKind::SqliteNumber => ALL[1].as_str(),
+        JoinKind::SqliteSearch => ALL[2].as_str(),
+        JoinKind::PostgresSearch => ALL[3].as_str(),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum JoinKind {
+    /// One organisation (its page), by key.
+    One,
+    /// Everything the filters let through, no search.
+    All,
+    /// A search with no words to match (SQLite): company numbers only.
+    SqliteNumber,
+    SqliteSearch,
+    PostgresSearch,
+}
+
+/// Whether a parent's statement of this status covers its members.
+fn covers_members(status: Option<&str>) -> bool {
+    matches!(status, Some("compliant" | "review"))
+}
+
+/// Builds the rows of one organisation from its joined rows. A year with no
+/// statement of its own but a compliant or review statement of its group
+/// parent takes the parent's statement (`covered_by`); out-of-scope
+/// organisations are never covered (they stay out of scope).
 fn rows_for_org(
     group: &[JoinRow],
     filter: &ExportFilter,
@@ -165,11 +217,23 @@ fn rows_for_org(
         return Vec::new();
     };
     let fye = first.o_fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
-    let versions: Vec<&JoinRow> = group.iter().filter(|r| r.v_id.is_some()).collect();
+    let own: Vec<&JoinRow> = group
+        .iter()
+        .filter(|r| r.v_id.is_some() && r.v_org == Some(first.o_id))
+        .collect();
+    let parents: Vec<&JoinRow> = group
+        .iter()
+        .filter(|r| {
+            r.v_id.is_some()
+                && first.o_parent_id.is_some()
+                && r.v_org == first.o_parent_id
+                && covers_members(r.v_status.as_deref())
+        })
+        .collect();
     let start = first.o_first_year.unwrap_or(data_start);
     let last_due = registry::year::last_due_year(fye, today);
     let mut years: Vec<i32> = (start..=last_due).collect();
-    for v in &versions {
+    for v in own.iter().chain(parents.iter()) {
         if let Some(y) = v.v_year
             && !years.contains(&y)
         {
@@ -177,12 +241,25 @@ fn rows_for_org(
         }
     }
     years.sort_unstable();
+    let group_id = first
+        .o_parent_id
+        .or_else(|| first.o_has_members.then_some(first.o_id));
     let mut out = Vec::new();
     for year in years {
         if filter.year.is_some_and(|y| y != year) {
             continue;
         }
-        let v = versions.iter().find(|v| v.v_year == Some(year));
+        let mut covered_by = None;
+        let v = own.iter().find(|v| v.v_year == Some(year)).or_else(|| {
+            if first.o_in_scope == Some(false) {
+                return None;
+            }
+            let p = parents.iter().find(|v| v.v_year == Some(year));
+            if p.is_some() {
+                covered_by = first.o_parent_id;
+            }
+            p
+        });
         let vstatus = v.and_then(|v| {
             let s: YearStatus = v.v_status.as_deref()?.parse().ok()?;
             Some((s, v.v_reasons.as_deref().unwrap_or("")))
@@ -193,6 +270,12 @@ fn rows_for_org(
             continue;
         };
         if filter.status.is_some_and(|s| s != status) {
+            continue;
+        }
+        let areas_covered = v.and_then(|v| v.v_areas.clone()).unwrap_or_default();
+        if let Some(a) = filter.area_missing
+            && (v.is_none() || areas_covered.split(';').any(|k| k == a.key()))
+        {
             continue;
         }
         out.push(RegistryRow {
@@ -216,18 +299,21 @@ fn rows_for_org(
             signature_present: v.and_then(|v| v.v_signature_present),
             signatory: v.and_then(|v| v.v_signatory.clone()),
             homepage_link: v.and_then(|v| v.v_homepage_link),
-            areas_covered: v.and_then(|v| v.v_areas.clone()).unwrap_or_default(),
+            areas_covered,
             score: v.and_then(|v| v.v_score),
             late: v.and_then(|v| v.v_late),
+            group_id,
+            covered_by,
         });
     }
     out
 }
 
 /// The status of an organisation in year `$year` as one SQL expression over
-/// `o` (organisations) and `v` (its version that counts for the year); the
-/// same rules as [`registry::year_status`]. Binds, in order: first-year
-/// fallback, year, due cut-off (×3).
+/// `o` (organisations), `v` (its version that counts for the year) and `pv`
+/// (its group parent's, when compliant or review: see [`push_year_joins`]);
+/// the same rules as [`registry::year_status`] and [`rows_for_org`]. Binds,
+/// in order: first-year fallback, year, due cut-off (×3).
 fn push_status_expr<'a, DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
     year: i32,
@@ -237,15 +323,36 @@ fn push_status_expr<'a, DB: sqlx::Database>(
     i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    qb.push("(CASE WHEN v.id IS NULL AND COALESCE(o.first_year, ");
+    qb.push("(CASE WHEN v.id IS NULL AND pv.id IS NULL AND COALESCE(o.first_year, ");
     qb.push_bind(data_start);
     qb.push(") > ");
     qb.push_bind(year);
     qb.push(" THEN NULL WHEN o.in_scope = FALSE THEN (CASE WHEN v.id IS NOT NULL OR o.due_mmdd < ");
     qb.push_bind(cutoff);
-    qb.push(" THEN 'out_of_scope' END) WHEN v.id IS NOT NULL THEN v.status WHEN o.due_mmdd < ");
+    qb.push(
+        " THEN 'out_of_scope' END) WHEN v.id IS NOT NULL THEN v.status WHEN pv.id IS NOT NULL THEN pv.status \
+         WHEN o.due_mmdd < ",
+    );
     qb.push_bind(cutoff);
     qb.push(" THEN (CASE WHEN o.in_scope = TRUE THEN 'missing' ELSE 'review' END) END)");
+}
+
+/// ` FROM organisations o` with `v`, its version that counts for `year`, and
+/// `pv`, its group parent's when that is compliant or review.
+fn push_year_joins<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, year: i32)
+where
+    i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(
+        " FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
+         AND v.latest_in_year = TRUE AND v.registry_year = ",
+    );
+    qb.push_bind(year);
+    qb.push(
+        " LEFT JOIN statement_versions pv ON pv.organisation_id = o.parent_id \
+         AND pv.latest_in_year = TRUE AND pv.status IN ('compliant', 'review') AND pv.registry_year = ",
+    );
+    qb.push_bind(year);
 }
 
 /// Turns free text into an FTS5 query: each word quoted (no operators from
@@ -314,7 +421,10 @@ fn push_list_filters<'a, DB: sqlx::Database>(
         );
     }
     if let Some(a) = f.area_missing {
-        qb.push(" AND v.id IS NOT NULL AND (';' || v.areas_covered || ';') NOT LIKE ");
+        qb.push(
+            " AND COALESCE(v.id, pv.id) IS NOT NULL \
+             AND (';' || COALESCE(v.areas_covered, pv.areas_covered) || ';') NOT LIKE ",
+        );
         qb.push_bind(format!("%;{};%", a.key()));
     }
 }
@@ -333,6 +443,7 @@ struct ListRow {
     statement_id: Option<i64>,
     statement_url: Option<String>,
     score: Option<i32>,
+    covered_by: Option<i64>,
 }
 
 macro_rules! list_query {
@@ -343,15 +454,20 @@ macro_rules! list_query {
         let build = |qb: &mut QueryBuilder<_>| {
             qb.push(
                 "SELECT * FROM (SELECT o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, \
-                 o.turnover_gbp, o.parent_id, v.id AS statement_id, v.url AS statement_url, v.score, ",
+                 o.turnover_gbp, o.parent_id, \
+                 (CASE WHEN v.id IS NULL AND pv.id IS NOT NULL AND o.in_scope IS NOT FALSE \
+                 THEN o.parent_id END) AS covered_by, ",
             );
             push_status_expr(qb, $year, $cutoff, $data_start);
+            // A covered member's statement is its parent's (never for an
+            // out-of-scope member: see `rows_for_org`).
             qb.push(
-                " AS status FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
-                 AND v.registry_year = ",
+                " AS status, \
+                 (CASE WHEN v.id IS NOT NULL THEN v.id WHEN o.in_scope IS NOT FALSE THEN pv.id END) AS statement_id, \
+                 (CASE WHEN v.id IS NOT NULL THEN v.url WHEN o.in_scope IS NOT FALSE THEN pv.url END) AS statement_url, \
+                 (CASE WHEN v.id IS NOT NULL THEN v.score WHEN o.in_scope IS NOT FALSE THEN pv.score END) AS score",
             );
-            qb.push_bind($year);
-            qb.push(" AND v.latest_in_year = TRUE");
+            push_year_joins(qb, $year);
             push_list_filters(qb, f, $fts, $sqlite);
             qb.push(") t");
             if let Some(s) = f.status {
@@ -629,6 +745,19 @@ impl Store {
             .collect())
     }
 
+    /// The organisations whose group statement is made by `parent_id`, in full.
+    pub async fn member_organisations(&self, parent_id: i64) -> Result<Vec<Organisation>> {
+        let rows: Vec<OrgRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ", org_cols!(), " FROM organisations WHERE parent_id = $1 ORDER BY name, id"
+            ))
+            .bind(parent_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(OrgRow::into_domain).collect())
+    }
+
     /// The first registry year in the data (versions or declarations), or
     /// the default year when there is none: where organisations without any
     /// statement start being reported.
@@ -726,6 +855,7 @@ impl Store {
                     statement_id: r.statement_id,
                     statement_url: r.statement_url,
                     score: r.score,
+                    covered_by: r.covered_by,
                 })
                 .collect(),
             total,
@@ -751,13 +881,11 @@ impl Store {
                 q.push(group.unwrap_or("CAST(NULL AS TEXT)"));
                 q.push(" AS k, ");
                 push_status_expr(&mut q, year, cutoff.as_str(), data_start);
-                q.push(
-                    " AS status FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
-                     AND v.registry_year = ",
-                );
-                q.push_bind(year);
-                q.push(" AND v.latest_in_year = TRUE) t WHERE status IS NOT NULL GROUP BY k, status");
-                let rows: Vec<(Option<String>, Option<String>, i64)> = q.build_query_as().fetch_all($pool).await?;
+                q.push(" AS status");
+                push_year_joins(&mut q, year);
+                q.push(") t WHERE status IS NOT NULL GROUP BY k, status");
+                let rows: Vec<(Option<String>, Option<String>, i64)> =
+                    q.build_query_as().fetch_all($pool).await?;
                 rows
             }};
         }
@@ -879,24 +1007,51 @@ impl Store {
         today: NaiveDate,
     ) -> Result<BoxStream<'a, Result<RegistryRow>>> {
         let data_start = self.data_start_year(today).await?;
-        let sql = if filter.organisation_id.is_some() {
-            JOIN_ONE_SQL
-        } else {
-            JOIN_SQL
+        let sqlite = matches!(self.backend, Backend::Sqlite(_));
+        let q = filter
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(200).collect::<String>());
+        let fts = q.as_deref().and_then(fts5_query);
+        let kind = match (filter.organisation_id, &q, sqlite, &fts) {
+            (Some(_), ..) => JoinKind::One,
+            (None, None, ..) => JoinKind::All,
+            (None, Some(_), true, None) => JoinKind::SqliteNumber,
+            (None, Some(_), true, Some(_)) => JoinKind::SqliteSearch,
+            (None, Some(_), false, _) => JoinKind::PostgresSearch,
         };
+        let sql = join_sql(kind);
+        // Each kind binds exactly the parameters its SQL uses.
+        macro_rules! bound {
+            ($db:ty, $pool:expr) => {{
+                let mut query = sqlx::query_as::<$db, JoinRow>(sql)
+                    .bind(filter.sector.as_deref())
+                    .bind(filter.org_type.map(|t| t.as_str()))
+                    .bind(filter.organisation_id)
+                    .bind(filter.year);
+                if !matches!(kind, JoinKind::One) {
+                    query = query
+                        .bind(filter.in_scope)
+                        .bind(filter.public_bodies)
+                        .bind(filter.groups);
+                }
+                if matches!(
+                    kind,
+                    JoinKind::SqliteNumber | JoinKind::SqliteSearch | JoinKind::PostgresSearch
+                ) {
+                    query = query.bind(q.clone());
+                }
+                if matches!(kind, JoinKind::SqliteSearch) {
+                    query = query.bind(fts.clone());
+                }
+                query.fetch($pool)
+            }};
+        }
         let inner: BoxStream<'a, Result<JoinRow, sqlx::Error>> = match &self.backend {
-            Backend::Sqlite(pool) => sqlx::query_as::<Sqlite, JoinRow>(sql)
-                .bind(filter.sector.as_deref())
-                .bind(filter.org_type.map(|t| t.as_str()))
-                .bind(filter.organisation_id)
-                .bind(filter.year)
-                .fetch(pool),
-            Backend::Postgres(pool) => sqlx::query_as::<Postgres, JoinRow>(sql)
-                .bind(filter.sector.as_deref())
-                .bind(filter.org_type.map(|t| t.as_str()))
-                .bind(filter.organisation_id)
-                .bind(filter.year)
-                .fetch(pool),
+            Backend::Sqlite(pool) => bound!(Sqlite, pool),
+            Backend::Postgres(pool) => bound!(Postgres, pool),
         };
         struct State<'a> {
             inner: BoxStream<'a, Result<JoinRow, sqlx::Error>>,

@@ -1,10 +1,11 @@
-//! `/export.csv|json|ndjson`: the registry rows with the registry's filters,
-//! streamed from one database query (the store's export, CSV formula-escaped).
+//! `/export.csv|json|ndjson`: the registry rows with the registry list's
+//! filters (`q` included), streamed from one database query (the store's
+//! export, CSV formula-escaped). `with_group=1` adds the `group_id` column.
 
 use super::AppState;
 use super::errors::WebError;
 use super::query::RawQuery;
-use crate::registry::export::{Format, export_stream};
+use crate::registry::export::{Format, RowEncoder, export_stream};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -17,8 +18,9 @@ async fn export(
     ext: &str,
 ) -> Result<Response, WebError> {
     let filter = q.export_filter()?;
+    let enc = RowEncoder::with_group(format, q.with_group()?);
     let store = state.store()?.clone();
-    let stream = export_stream(store, filter, format, state.today());
+    let stream = export_stream(store, filter, enc, state.today());
     let mut r = Body::from_stream(stream).into_response();
     let h = r.headers_mut();
     h.insert(

@@ -16,6 +16,7 @@ pub mod dashboard;
 pub mod diff;
 pub mod errors;
 pub mod export;
+pub mod groups;
 pub mod organisation;
 pub mod page;
 pub mod query;
@@ -143,11 +144,13 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(dashboard::page))
         .route("/organisations", get(registry::page))
         .route("/organisations/{id}", get(organisation::page))
+        .route("/groups/{id}", get(groups::page))
         .route("/statements/{id}", get(statement::page))
         .route("/documents/{sha256}", get(statement::document))
         .route("/api/organisations", get(api::organisations))
         .route("/api/organisations/{id}", get(api::organisation))
         .route("/api/statements/{id}", get(api::statement))
+        .route("/api/groups/{id}", get(groups::api))
         .route("/export.csv", get(export::csv))
         .route("/export.json", get(export::json))
         .route("/export.ndjson", get(export::ndjson))

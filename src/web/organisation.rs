@@ -7,13 +7,26 @@ use super::errors::WebError;
 use super::page::{Meta, thousands};
 use super::query::path_id;
 use super::view::{Tag, status_tag};
-use crate::store::{Declaration, OrgRef};
+use crate::registry::group::{COVERAGE_RULE, MemberNamed, names_member};
+use crate::store::{Declaration, OrgRef, Organisation, Store};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
+use std::collections::HashMap;
+
+/// A year (or the page) covered by the group parent's statement.
+pub struct Covered {
+    pub parent_id: i64,
+    pub parent_name: String,
+    pub statement_id: i64,
+    pub year: String,
+    pub named: bool,
+    pub quote: String,
+}
 
 pub struct YearRow {
     pub year: i32,
+    pub covered: Option<Covered>,
     pub tag: Tag,
     pub reasons: String,
     pub statement_id: Option<i64>,
@@ -50,8 +63,12 @@ struct OrgPage {
     name: String,
     facts: Vec<(&'static str, String)>,
     website: Option<String>,
+    id: i64,
     parent: Option<OrgRef>,
     members: Vec<OrgRef>,
+    /// What the parent's latest group statement says about this member.
+    group_statement: Option<Covered>,
+    coverage_rule: &'static str,
     years: Vec<YearRow>,
     versions: Vec<VersionRow>,
     declarations: Vec<DeclRow>,
@@ -81,6 +98,47 @@ fn decl(d: &Declaration) -> DeclRow {
             .collect::<Vec<_>>()
             .join("; "),
         group: d.group_submission,
+    }
+}
+
+/// Whether each of the parent's statements names `member`, one look per
+/// statement.
+struct NamedCache<'a> {
+    store: &'a Store,
+    member: &'a Organisation,
+    seen: HashMap<i64, Option<MemberNamed>>,
+}
+
+impl NamedCache<'_> {
+    async fn get(&mut self, statement_id: i64) -> Result<Option<MemberNamed>, WebError> {
+        if let Some(v) = self.seen.get(&statement_id) {
+            return Ok(v.clone());
+        }
+        let got = names_member(self.store, statement_id, self.member)
+            .await
+            .map_err(|e| WebError::Internal(format!("group coverage: {e}")))?;
+        self.seen.insert(statement_id, got.clone());
+        Ok(got)
+    }
+
+    async fn covered(
+        &mut self,
+        parent: &OrgRef,
+        statement_id: i64,
+        year: String,
+    ) -> Result<Covered, WebError> {
+        let n = self.get(statement_id).await?;
+        Ok(Covered {
+            parent_id: parent.id,
+            parent_name: parent.name.clone(),
+            statement_id,
+            year,
+            named: n.as_ref().is_some_and(|n| n.named),
+            quote: n
+                .and_then(|n| n.evidence.into_iter().next())
+                .map(|e| super::view::shorten(&e.quote, 160))
+                .unwrap_or_default(),
+        })
     }
 }
 
@@ -136,12 +194,52 @@ pub async fn page(
             ),
         ),
     ];
+    let mut cache = NamedCache {
+        store,
+        member: o,
+        seen: HashMap::new(),
+    };
+    let mut covered_years = HashMap::new();
+    if let Some(p) = &d.parent {
+        for r in &d.years {
+            if let (Some(_), Some(sid)) = (r.covered_by, r.statement_id) {
+                covered_years.insert(r.year, cache.covered(p, sid, r.year.to_string()).await?);
+            }
+        }
+    }
+    // The parent's latest statement that counts for a year, and whether it
+    // names this organisation.
+    let group_statement = match &d.parent {
+        Some(p) => {
+            let latest = store
+                .versions_of(p.id)
+                .await
+                .map_err(|e| WebError::Internal(format!("versions: {e}")))?
+                .into_iter()
+                .filter(|v| v.latest_in_year)
+                .max_by_key(|v| (v.registry_year, v.id));
+            match latest {
+                Some(v) => Some(
+                    cache
+                        .covered(
+                            p,
+                            v.id,
+                            v.registry_year.map(|y| y.to_string()).unwrap_or_default(),
+                        )
+                        .await?,
+                ),
+                None => None,
+            }
+        }
+        None => None,
+    };
     let years = d
         .years
         .iter()
         .rev()
         .map(|r| YearRow {
             year: r.year,
+            covered: covered_years.remove(&r.year),
             tag: status_tag(r.status.as_str()),
             reasons: r.reasons.replace(';', ", "),
             statement_id: r.statement_id,
@@ -189,6 +287,9 @@ pub async fn page(
         name: o.name.clone(),
         website: o.website.clone(),
         facts,
+        id: o.id,
+        group_statement,
+        coverage_rule: COVERAGE_RULE,
         parent: d.parent.clone(),
         members: d.members.clone(),
         years,

@@ -91,42 +91,9 @@ impl RawQuery {
                 "'per_page' must be between 1 and {max_per_page}"
             )));
         }
-        let area_missing = match self.get("area_missing") {
-            None => None,
-            Some(a) => Some(
-                Area::ALL
-                    .into_iter()
-                    .find(|x| x.key() == a)
-                    .ok_or_else(|| {
-                        WebError::BadRequest(format!(
-                            "'area_missing' must be one of structure, policies, due_diligence, risk, effectiveness, training, not '{}'",
-                            clip(a)
-                        ))
-                    })?,
-            ),
-        };
-        let in_scope = match self.get("in_scope") {
-            None => None,
-            Some("true" | "yes" | "1") => Some(true),
-            Some("false" | "no" | "0") => Some(false),
-            Some(v) => {
-                return Err(WebError::BadRequest(format!(
-                    "'in_scope' must be true or false, not '{}'",
-                    clip(v)
-                )));
-            }
-        };
-        let (public_bodies, groups) = match self.get("group") {
-            None => (false, false),
-            Some("public_body") => (true, false),
-            Some("group") => (false, true),
-            Some(v) => {
-                return Err(WebError::BadRequest(format!(
-                    "'group' must be public_body or group, not '{}'",
-                    clip(v)
-                )));
-            }
-        };
+        let area_missing = self.area_missing()?;
+        let in_scope = self.in_scope()?;
+        let (public_bodies, groups) = self.group_filter()?;
         let sort = match self.get("sort") {
             None => OrgSort::default(),
             Some(s) => OrgSort::parse(s).ok_or_else(|| {
@@ -136,11 +103,8 @@ impl RawQuery {
                 ))
             })?,
         };
-        let q = self
-            .get("q")
-            .map(|s| s.chars().take(200).collect::<String>());
         Ok(OrgFilter {
-            q,
+            q: self.q(),
             sector: self.get("sector").map(str::to_string),
             org_type: self.org_type()?,
             status: self.status()?,
@@ -155,17 +119,110 @@ impl RawQuery {
         })
     }
 
-    /// The export's filters.
+    /// The export's filters: the registry list's, without sorting and pages.
     pub fn export_filter(&self) -> Result<ExportFilter, WebError> {
+        let (public_bodies, groups) = self.group_filter()?;
         Ok(ExportFilter {
             status: self.status()?,
             year: self.year()?,
             sector: self.get("sector").map(str::to_string),
             org_type: self.org_type()?,
             organisation_id: None,
+            q: self.q(),
+            in_scope: self.in_scope()?,
+            public_bodies,
+            groups,
+            area_missing: self.area_missing()?,
         })
     }
+
+    /// `with_group=1`: the opt-in `group_id` column of the export.
+    pub fn with_group(&self) -> Result<bool, WebError> {
+        self.flag("with_group")
+    }
+
+    fn flag(&self, key: &str) -> Result<bool, WebError> {
+        match self.get(key) {
+            None | Some("false" | "no" | "0") => Ok(false),
+            Some("true" | "yes" | "1") => Ok(true),
+            Some(v) => Err(WebError::BadRequest(format!(
+                "'{key}' must be 1 or 0 (true or false), not '{}'",
+                clip(v)
+            ))),
+        }
+    }
+
+    /// The search text (at most 200 characters).
+    pub fn q(&self) -> Option<String> {
+        self.get("q").map(|s| s.chars().take(200).collect())
+    }
+
+    pub fn area_missing(&self) -> Result<Option<Area>, WebError> {
+        match self.get("area_missing") {
+            None => Ok(None),
+            Some(a) => Area::ALL
+                .into_iter()
+                .find(|x| x.key() == a)
+                .map(Some)
+                .ok_or_else(|| {
+                    WebError::BadRequest(format!(
+                        "'area_missing' must be one of structure, policies, due_diligence, risk, effectiveness, training, not '{}'",
+                        clip(a)
+                    ))
+                }),
+        }
+    }
+
+    pub fn in_scope(&self) -> Result<Option<bool>, WebError> {
+        match self.get("in_scope") {
+            None => Ok(None),
+            Some("true" | "yes" | "1") => Ok(Some(true)),
+            Some("false" | "no" | "0") => Ok(Some(false)),
+            Some(v) => Err(WebError::BadRequest(format!(
+                "'in_scope' must be true or false, not '{}'",
+                clip(v)
+            ))),
+        }
+    }
+
+    /// `group=public_body` (public bodies) or `group=group` (group parents
+    /// and members): `(public_bodies, groups)`.
+    pub fn group_filter(&self) -> Result<(bool, bool), WebError> {
+        match self.get("group") {
+            None => Ok((false, false)),
+            Some("public_body") => Ok((true, false)),
+            Some("group") => Ok((false, true)),
+            Some(v) => Err(WebError::BadRequest(format!(
+                "'group' must be public_body or group, not '{}'",
+                clip(v)
+            ))),
+        }
+    }
+
+    /// The filters of the registry list that the export understands, as a
+    /// query string (for the list page's download links).
+    pub fn export_query(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for k in EXPORT_KEYS {
+            if let Some(v) = self.get(k) {
+                s.append_pair(k, v);
+            }
+        }
+        s.finish()
+    }
 }
+
+/// The query keys `/export.*` reads as filters (the registry list's filters).
+pub const EXPORT_KEYS: [&str; 8] = [
+    "q",
+    "sector",
+    "org_type",
+    "status",
+    "year",
+    "area_missing",
+    "in_scope",
+    "group",
+];
 
 /// Parses a path id; anything but a positive integer is a 404 (no such page).
 pub fn path_id(raw: &str) -> Result<i64, WebError> {

@@ -20,6 +20,8 @@ pub struct Row {
     pub tag: Tag,
     pub score: String,
     pub statement_id: Option<i64>,
+    /// The group parent whose statement counts for this row, if any.
+    pub covered_by: Option<i64>,
 }
 
 pub struct Opt {
@@ -54,6 +56,8 @@ struct RegistryPage {
     types: Vec<Opt>,
     statuses: Vec<Opt>,
     areas: Vec<Opt>,
+    groups: Vec<Opt>,
+    scopes: Vec<Opt>,
     sorts: Vec<Opt>,
     page: u32,
     pages: u32,
@@ -88,14 +92,9 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
             ("page", &ps),
         ])
     };
+    // The download carries every filter of the list (not sort or page).
     let export = |ext: &str| {
-        let mut s = url::form_urlencoded::Serializer::new(String::new());
-        for k in ["status", "year", "sector", "org_type"] {
-            if let Some(v) = q.get(k) {
-                s.append_pair(k, v);
-            }
-        }
-        let qs = s.finish();
+        let qs = q.export_query();
         if qs.is_empty() {
             format!("/export.{ext}")
         } else {
@@ -116,6 +115,7 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
             tag: status_tag(o.status.map(|s| s.as_str()).unwrap_or("")),
             score: o.score.map(|s| s.to_string()).unwrap_or_else(|| "–".into()),
             statement_id: o.statement_id,
+            covered_by: o.covered_by,
         })
         .collect();
     RegistryPage {
@@ -151,6 +151,23 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
                 .map(|a| (a.key().to_string(), a.title().to_string()))
                 .collect(),
             &g("area_missing"),
+        ),
+        groups: opts(
+            vec![
+                (
+                    "public_body".into(),
+                    "Public bodies (NHS, local authorities, others)".into(),
+                ),
+                ("group".into(), "Groups (parents and members)".into()),
+            ],
+            &g("group"),
+        ),
+        scopes: opts(
+            vec![
+                ("true".into(), "In scope".into()),
+                ("false".into(), "Out of scope".into()),
+            ],
+            &g("in_scope"),
         ),
         sorts: {
             let mut v = opts(

@@ -132,6 +132,7 @@ async fn healthz_assets_and_security_headers_on_every_response() {
     assert_eq!(j["openapi"], "3.0.3");
     for p in [
         "/api/organisations",
+        "/api/groups/{id}",
         "/api/check",
         "/export.csv",
         "/healthz",
@@ -635,9 +636,18 @@ pub mod browser {
     }
 
     impl Browser {
-        /// Saves a screenshot as a test artefact (tests/artifacts/, gitignored).
+        /// Where the browser saves downloads.
+        pub fn downloads(&self) -> &std::path::Path {
+            self._downloads.path()
+        }
+
+        /// Saves a screenshot as a test artefact in `target/screenshots/`
+        /// (`$CARGO_TARGET_DIR/screenshots/` when that is set).
         pub async fn screenshot(&self, name: &str) {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/artifacts");
+            let dir = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+                .join("screenshots");
             let _ = std::fs::create_dir_all(&dir);
             if let Ok(png) = self.client.screenshot().await {
                 let _ = std::fs::write(dir.join(format!("{name}.png")), png);
@@ -933,4 +943,607 @@ async fn export_streams_over_a_real_socket_with_filters() {
     let j: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert!(j.as_array().is_some_and(|a| !a.is_empty()));
     server.abort();
+}
+
+// ---------------------------------------------------------------------------
+// Groups and public bodies
+
+/// The contract's 21 export columns, written out here (not taken from the
+/// code under test).
+const CONTRACT_HEADER: &str = "organisation_id,name,org_type,sector,company_number,in_scope,year,status,reasons,statement_id,statement_url,first_seen,financial_year_end,approval_present,approval_date,signature_present,signatory,homepage_link,areas_covered,score,late";
+
+const GROUP_TEXT: &str = "Modern slavery statement for the financial year ending 31 March 2025.\n\n\
+This statement is made by Parent Holdings plc on behalf of itself and its subsidiaries, \
+including Alpha Widgets Limited.\n\n\
+During the year we took these steps to prevent modern slavery in our business and supply chains: \
+we assessed our suppliers for modern slavery risk, audited our highest-risk suppliers, and trained \
+our procurement staff to recognise the signs of forced labour.\n\n\
+This statement was approved by the board of directors of Parent Holdings plc on 12 June 2025.\n\n\
+Signed: Jane Example, Director.";
+
+const COUNCIL_TEXT: &str = "Modern slavery statement for the financial year ending 31 March 2025.\n\n\
+This statement is made by Northshire County Council and Northshire Homes Limited.\n\n\
+Signed: Sam Example, Chief Executive.";
+
+/// Ids of the group fixture's organisations.
+#[derive(Debug, Clone, Copy)]
+struct GroupIds {
+    parent: i64,
+    alpha: i64,
+    beta: i64,
+    solo: i64,
+    council: i64,
+    homes: i64,
+    parent_statement: i64,
+}
+
+/// A company group (the parent's statement names Alpha but not Beta; it is
+/// linked from the parent's homepage), a lone company, and a public-body
+/// group whose statement was found only through the sitemap (so it is
+/// non-compliant and covers nobody).
+async fn group_app(url: &str) -> (axum::Router, s54::store::Store, GroupIds) {
+    let store = s54::store::Store::open(url).await.unwrap();
+    let csv = "name,website,org_type,sector,turnover_gbp,budget_gbp,company_number,financial_year_end,parent\n\
+        Parent Holdings plc,https://parent.example,company,Engineering,500000000,,11111111,03-31,\n\
+        Alpha Widgets Limited,https://alpha.example,company,Engineering,60000000,,22222222,03-31,Parent Holdings plc\n\
+        Beta Pumps Limited,https://beta.example,company,Engineering,40000000,,33333333,03-31,Parent Holdings plc\n\
+        Solo Trading Ltd,https://solo.example,company,Retail,80000000,,44444444,03-31,\n\
+        Northshire County Council,https://council.example,local_authority,Public sector,,300000000,,03-31,\n\
+        Northshire Homes Limited,https://homes.example,public_body,Public sector,,50000000,55555555,03-31,Northshire County Council\n";
+    s54::registry::import::import_bytes(&store, csv.as_bytes(), "test")
+        .await
+        .unwrap();
+    let id = |name: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .find_organisation(name, None)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{name} imported"))
+        }
+    };
+    let parent = id("Parent Holdings plc").await;
+    let alpha = id("Alpha Widgets Limited").await;
+    let council = id("Northshire County Council").await;
+    let homes = id("Northshire Homes Limited").await;
+    assert_eq!(alpha.parent_id, Some(parent.id), "parent linked on import");
+    assert_eq!(homes.parent_id, Some(council.id));
+    let rules = Rulebook::embedded().unwrap();
+    let record = |org: i64, text: &'static str, linked: bool| {
+        let store = store.clone();
+        let rules = &rules;
+        async move {
+            let a = s54::check::check_bytes(
+                text.as_bytes(),
+                "s.txt",
+                &Default::default(),
+                rules,
+                &Default::default(),
+            )
+            .unwrap();
+            let doc = s54::extract::extract(text.as_bytes(), "s.txt", &Default::default()).unwrap();
+            store
+                .record_version(&s54::store::NewVersion {
+                    organisation_id: org,
+                    url: format!("https://org{org}.example/msa"),
+                    bytes: text.as_bytes().to_vec(),
+                    content_type: Some("text/plain".into()),
+                    seen_at: s54::store::now(),
+                    text: doc.text.clone(),
+                    blocks: doc.blocks.clone(),
+                    assessment: Some(a),
+                    homepage: s54::store::HomepageLink {
+                        linked: Some(linked),
+                        found_via: Some(if linked { "homepage" } else { "sitemap" }.into()),
+                        ..Default::default()
+                    },
+                    fetch_id: None,
+                })
+                .await
+                .unwrap()
+                .id()
+        }
+    };
+    let parent_statement = record(parent.id, GROUP_TEXT, true).await;
+    record(council.id, COUNCIL_TEXT, false).await;
+    let ids = GroupIds {
+        parent: parent.id,
+        alpha: alpha.id,
+        beta: id("Beta Pumps Limited").await.id,
+        solo: id("Solo Trading Ltd").await.id,
+        council: council.id,
+        homes: homes.id,
+        parent_statement,
+    };
+    let app = router(AppState::with_store(store.clone(), rules, config()));
+    (app, store, ids)
+}
+
+/// The `href` of the element with this id (as written in the page).
+fn href_of(body: &str, id: &str) -> String {
+    let before = body
+        .split(&format!("id=\"{id}\""))
+        .next()
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let href = before.rsplit("href=\"").next().unwrap();
+    href.split('"').next().unwrap().to_string()
+}
+
+fn csv_rows(body: &str) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut rdr = csv::Reader::from_reader(body.as_bytes());
+    let header = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    (header, rdr.records().map(|r| r.unwrap()).collect())
+}
+
+fn row_of<'a>(rows: &'a [csv::StringRecord], org: i64, year: &str) -> &'a csv::StringRecord {
+    rows.iter()
+        .find(|r| r[0] == org.to_string() && &r[6] == year)
+        .unwrap_or_else(|| panic!("no row for organisation {org} in {year}"))
+}
+
+async fn group_story(url: &str) {
+    let (app, store, ids) = group_app(url).await;
+    let before = store.count_organisations().await.unwrap();
+
+    // The export: exactly the contract's columns by default.
+    let r = get_on(&app, "/export.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body.lines().next(), Some(CONTRACT_HEADER));
+    let (header, rows) = csv_rows(&r.body);
+    assert_eq!(header.len(), 21);
+    let parent_2025 = row_of(&rows, ids.parent, "2025").clone();
+    let parent_status = parent_2025[7].to_string();
+    assert!(
+        parent_status == "compliant" || parent_status == "review",
+        "the fixture's group statement covers its members: {parent_2025:?}"
+    );
+    assert_eq!(&parent_2025[9], &ids.parent_statement.to_string());
+    // Both members take the parent's status and statement, named or not.
+    for member in [ids.alpha, ids.beta] {
+        let m = row_of(&rows, member, "2025");
+        assert_eq!(&m[7], parent_status.as_str(), "member {member}: {m:?}");
+        assert_eq!(&m[8], &parent_2025[8], "reasons are the statement's");
+        assert_eq!(&m[9], &parent_2025[9]);
+        assert_eq!(&m[10], &parent_2025[10]);
+        // No statement for 2026 anywhere in the group: missing.
+        assert_eq!(&row_of(&rows, member, "2026")[7], "missing");
+    }
+    assert_eq!(&row_of(&rows, ids.solo, "2025")[7], "missing");
+    // A non-compliant parent statement covers nobody.
+    assert_eq!(&row_of(&rows, ids.council, "2025")[7], "noncompliant");
+    let homes = row_of(&rows, ids.homes, "2025");
+    assert_eq!(&homes[7], "missing");
+    assert_eq!(&homes[9], "");
+
+    // Opt-in group column, after the contract's.
+    let r = get_on(&app, "/export.csv?with_group=1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body.lines().next().unwrap(),
+        format!("{CONTRACT_HEADER},group_id")
+    );
+    let (_, rows) = csv_rows(&r.body);
+    for (org, group) in [
+        (ids.parent, ids.parent.to_string()),
+        (ids.alpha, ids.parent.to_string()),
+        (ids.beta, ids.parent.to_string()),
+        (ids.solo, String::new()),
+        (ids.homes, ids.council.to_string()),
+    ] {
+        assert_eq!(row_of(&rows, org, "2025")[21], group, "group of {org}");
+    }
+    let plain = get_on(&app, "/export.json").await;
+    let j: serde_json::Value = serde_json::from_str(&plain.body).unwrap();
+    assert!(j[0].get("group_id").is_none(), "group_id is opt-in");
+    let with = get_on(&app, "/export.ndjson?with_group=true&year=2025").await;
+    let alpha_line = with
+        .body
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|j| j["organisation_id"] == ids.alpha)
+        .unwrap();
+    assert_eq!(alpha_line["group_id"], ids.parent);
+    assert_eq!(alpha_line["statement_id"], ids.parent_statement);
+
+    // The export honours the list's search and group filters.
+    let r = get_on(&app, "/export.csv?q=Beta+Pumps&year=2025").await;
+    let (_, rows) = csv_rows(&r.body);
+    assert_eq!(rows.len(), 1, "{}", r.body);
+    assert_eq!(&rows[0][0], &ids.beta.to_string());
+    // Words of the latest statement count too: the parent's names Alpha.
+    let r = get_on(&app, "/export.csv?q=Alpha+Widgets&year=2025").await;
+    let (_, rows) = csv_rows(&r.body);
+    let mut got: Vec<String> = rows.iter().map(|r| r[0].to_string()).collect();
+    got.sort();
+    let mut want = vec![ids.parent.to_string(), ids.alpha.to_string()];
+    want.sort();
+    assert_eq!(got, want, "{}", r.body);
+    let r = get_on(&app, "/export.csv?q=33333333").await;
+    let (_, rows) = csv_rows(&r.body);
+    assert!(!rows.is_empty() && rows.iter().all(|r| r[0] == ids.beta.to_string()));
+    let r = get_on(&app, "/export.csv?group=public_body&year=2025").await;
+    let (_, rows) = csv_rows(&r.body);
+    let mut got: Vec<String> = rows.iter().map(|r| r[0].to_string()).collect();
+    got.sort();
+    let mut want = vec![ids.council.to_string(), ids.homes.to_string()];
+    want.sort();
+    assert_eq!(got, want);
+    let r = get_on(&app, "/export.csv?group=group&year=2025").await;
+    let (_, rows) = csv_rows(&r.body);
+    assert_eq!(rows.len(), 5, "every organisation but the lone one");
+    assert!(!rows.iter().any(|r| r[0] == ids.solo.to_string()));
+
+    // The list: members are not missing; filters; the download keeps them all.
+    let list = get_on(&app, "/organisations?year=2025&status=missing").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Northshire Homes Limited"));
+    assert!(list.body.contains("Solo Trading Ltd"));
+    assert!(!list.body.contains("Alpha Widgets Limited"));
+    assert!(!list.body.contains("Beta Pumps Limited"));
+    let list = get_on(
+        &app,
+        "/organisations?year=2025&q=Alpha&group=group&in_scope=true",
+    )
+    .await;
+    assert!(list.body.contains("Alpha Widgets Limited"));
+    assert!(
+        list.body
+            .contains(&format!("href=\"/groups/{}\"", ids.parent))
+    );
+    let href = href_of(&list.body, "download-csv");
+    assert!(href.starts_with("/export.csv?"), "{href}");
+    for want in ["q=Alpha", "group=group", "in_scope=true", "year=2025"] {
+        assert!(href.contains(want), "download link {href} lacks {want}");
+    }
+    assert!(list.body.contains("<select id=\"group\" name=\"group\">"));
+    let pb = get_on(&app, "/organisations?group=public_body").await;
+    assert!(pb.body.contains("Northshire Homes Limited"));
+    assert!(!pb.body.contains("Parent Holdings plc"));
+    let api = get_on(&app, "/api/organisations?year=2025&group=group&q=Beta").await;
+    let j: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(j["items"][0]["covered_by"], ids.parent);
+    assert_eq!(j["items"][0]["status"], parent_status.as_str());
+
+    // Organisation pages: the member says whether the group statement names it.
+    let alpha = get_on(&app, &format!("/organisations/{}", ids.alpha)).await;
+    assert_eq!(alpha.status, StatusCode::OK);
+    assert!(
+        alpha
+            .body
+            .contains(&format!("href=\"/groups/{}\"", ids.parent))
+    );
+    assert!(alpha.body.contains("Covered by the group statement of"));
+    assert!(alpha.body.contains("which names it"));
+    assert!(alpha.body.contains("Alpha Widgets Limited</q>") || alpha.body.contains("<q>"));
+    let beta = get_on(&app, &format!("/organisations/{}", ids.beta)).await;
+    assert!(beta.body.contains("which does not name it"));
+    assert!(beta.body.contains("GUID-group-coverage"));
+    assert!(beta.body.contains("Not named"));
+    assert!(!beta.body.contains("Non-compliant"));
+    let parent = get_on(&app, &format!("/organisations/{}", ids.parent)).await;
+    assert!(
+        parent
+            .body
+            .contains(&format!("href=\"/groups/{}\"", ids.parent))
+    );
+
+    // The group page and its JSON.
+    let g = get_on(&app, &format!("/groups/{}", ids.parent)).await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.body);
+    assert_security_headers(&g);
+    assert!(g.body.contains("Parent Holdings plc and its group"));
+    let table = g
+        .body
+        .split("class=\"coverage\"")
+        .nth(1)
+        .expect("a coverage table");
+    let alpha_row = table.split("Alpha Widgets Limited</a>").nth(1).unwrap();
+    let alpha_row = alpha_row.split("</tr>").next().unwrap();
+    assert!(
+        alpha_row.contains("Named") && alpha_row.contains("<q>"),
+        "{alpha_row}"
+    );
+    let beta_row = table.split("Beta Pumps Limited</a>").nth(1).unwrap();
+    let beta_row = beta_row.split("</tr>").next().unwrap();
+    assert!(beta_row.contains("Not named"), "{beta_row}");
+    let j: serde_json::Value = serde_json::from_str(
+        &get_on(&app, &format!("/api/groups/{}", ids.parent))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert_eq!(j["parent"]["id"], ids.parent);
+    let cov = &j["statements"][0]["coverage"];
+    let named = |id: i64| {
+        cov.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["organisation"]["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(named(ids.alpha)["named"], true);
+    assert!(
+        named(ids.alpha)["evidence"][0]["quote"]
+            .as_str()
+            .unwrap()
+            .contains("Alpha Widgets")
+    );
+    assert_eq!(named(ids.beta)["named"], false);
+    let council = get_on(&app, &format!("/groups/{}", ids.council)).await;
+    assert_eq!(council.status, StatusCode::OK);
+    assert!(council.body.contains("Public-body group"));
+    assert!(council.body.contains("does not cover the members"));
+
+    // Bad input on the new routes: 4xx with a message, never 500.
+    for (path, status, says) in [
+        (
+            format!("/groups/{}", ids.alpha),
+            404,
+            "belongs to the group of Parent Holdings plc",
+        ),
+        (format!("/groups/{}", ids.solo), 404, "has no group members"),
+        ("/groups/abc".to_string(), 404, "no record"),
+        ("/groups/0".to_string(), 404, "no record"),
+        ("/groups/99999999".to_string(), 404, "no organisation"),
+        ("/groups/1.5".to_string(), 404, "no record"),
+        (
+            "/groups/99999999999999999999999".to_string(),
+            404,
+            "no record",
+        ),
+        ("/api/groups/99999".to_string(), 404, "no organisation"),
+        (
+            format!("/api/groups/{}", ids.beta),
+            404,
+            "belongs to the group",
+        ),
+        (
+            "/export.csv?with_group=maybe".to_string(),
+            400,
+            "with_group",
+        ),
+        ("/export.json?group=galaxy".to_string(), 400, "group"),
+        ("/export.csv?in_scope=perhaps".to_string(), 400, "in_scope"),
+        (
+            "/export.csv?area_missing=nope".to_string(),
+            400,
+            "area_missing",
+        ),
+        ("/organisations?group=galaxy".to_string(), 400, "group"),
+    ] {
+        let r = get_on(&app, &path).await;
+        assert_eq!(
+            r.status.as_u16(),
+            status,
+            "{path}: {}",
+            &r.body[..r.body.len().min(300)]
+        );
+        assert!(r.body.contains(says), "{path} does not say {says:?}");
+    }
+    let j: serde_json::Value =
+        serde_json::from_str(&get_on(&app, "/api/groups/x").await.body).unwrap();
+    assert_eq!(j["error"]["status"], 404);
+    assert_eq!(store.count_organisations().await.unwrap(), before);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn group_members_are_covered_by_the_parent_statement_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    group_story(&format!("sqlite://{}", dir.path().join("g.db").display())).await;
+}
+
+#[tokio::test]
+async fn group_members_are_covered_by_the_parent_statement_postgres() {
+    let Some(db) = super::store::TestDb::postgres().await else {
+        eprintln!("skipping: S54_TEST_PG_URL not set (required in CI)");
+        return;
+    };
+    group_story(&db.url).await;
+    db.cleanup().await;
+}
+
+/// Waits up to 20 s for a finished download named `name` in `dir`.
+async fn downloaded(dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    for _ in 0..200 {
+        let partial = std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .any(|e| e.file_name().to_string_lossy().ends_with(".crdownload"))
+            })
+            .unwrap_or(false);
+        if !partial && let Ok(s) = std::fs::read_to_string(&path) {
+            return s;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seen: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    panic!("{name} was not downloaded; the folder has {seen:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_searches_reads_evidence_downloads_csv_and_opens_a_group() {
+    use fantoccini::Locator;
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _store, ids) =
+        group_app(&format!("sqlite://{}", dir.path().join("b.db").display())).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(s54::web::serve(listener, app));
+    let c = &b.client;
+
+    // Search the registry from its form and see the one result.
+    c.goto(&format!("http://{addr}/organisations?year=2025"))
+        .await
+        .unwrap();
+    assert_eq!(b.text("h1").await, "Registry");
+    c.find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("Beta Pumps")
+        .await
+        .unwrap();
+    c.find(Locator::Id("search-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    assert!(url.as_str().contains("q=Beta"), "{url}");
+    assert_eq!(b.text("#result-count").await, "1");
+    let results = b.text("#results tbody").await;
+    assert!(results.contains("Beta Pumps Limited"), "{results}");
+    assert!(!results.contains("Alpha Widgets"), "{results}");
+    b.screenshot("registry-search").await;
+
+    // A statement page: highlighted evidence, and findings linked to it.
+    c.goto(&format!(
+        "http://{addr}/statements/{}",
+        ids.parent_statement
+    ))
+    .await
+    .unwrap();
+    b.text("#statement-text mark").await;
+    let marks = c
+        .find_all(Locator::Css("#statement-text mark[id^='ev-']"))
+        .await
+        .unwrap();
+    assert!(!marks.is_empty(), "no highlighted evidence");
+    let links = c.find_all(Locator::Css("a[href^='#ev-']")).await.unwrap();
+    assert!(!links.is_empty(), "no finding links to its evidence");
+    for l in &links {
+        let href = l.attr("href").await.unwrap().unwrap();
+        let target = c
+            .find_all(Locator::Css(&format!("mark{href}")))
+            .await
+            .unwrap();
+        assert_eq!(target.len(), 1, "{href} points at no highlighted quote");
+    }
+    let first = links[0].attr("href").await.unwrap().unwrap();
+    links[0].click().await.unwrap();
+    assert!(
+        c.current_url().await.unwrap().as_str().ends_with(&first),
+        "the evidence link does not go to its quote"
+    );
+    let quote = c
+        .find(Locator::Css(&format!("mark{first}")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!quote.trim().is_empty());
+    b.screenshot("statement-evidence").await;
+
+    // The list's download link: a CSV with exactly the contract's header,
+    // filtered like the list.
+    c.goto(&format!(
+        "http://{addr}/organisations?year=2025&group=group&q=Pumps"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(b.text("#result-count").await, "1");
+    c.find(Locator::Id("download-csv"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let csv_text = downloaded(b.downloads(), "s54-registry.csv").await;
+    assert_eq!(csv_text.lines().next(), Some(CONTRACT_HEADER));
+    let (_, rows) = csv_rows(&csv_text);
+    assert_eq!(rows.len(), 1, "{csv_text}");
+    assert_eq!(&rows[0][0], &ids.beta.to_string());
+    b.screenshot("registry-download").await;
+
+    // From a member's page to its group page.
+    c.goto(&format!("http://{addr}/organisations/{}", ids.beta))
+        .await
+        .unwrap();
+    let coverage = b.text("#group-coverage").await;
+    assert!(coverage.contains("does not name"), "{coverage}");
+    c.find(Locator::Id("group-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(b.text("h1").await, "Parent Holdings plc and its group");
+    let table = b.text("table.coverage").await;
+    assert!(table.contains("Alpha Widgets Limited"), "{table}");
+    assert!(table.contains("Named"), "{table}");
+    assert!(table.contains("Not named"), "{table}");
+    b.screenshot("group-page").await;
+
+    b.close().await;
+    server.abort();
+}
+
+#[tokio::test]
+async fn cli_export_adds_the_group_column_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (_app, store, ids) = group_app(&url).await;
+    store.close().await;
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_s54"))
+            .arg("export")
+            .args(["--db", &url])
+            .args(args)
+            .output()
+            .expect("run s54 export");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let plain = run(&[]);
+    assert_eq!(plain.lines().next(), Some(CONTRACT_HEADER));
+    let (_, rows) = csv_rows(&plain);
+    assert!(rows.iter().all(|r| r.len() == 21));
+    let alpha = row_of(&rows, ids.alpha, "2025");
+    assert_eq!(&alpha[9], &ids.parent_statement.to_string());
+
+    let with = run(&["--with-group"]);
+    assert_eq!(
+        with.lines().next().unwrap(),
+        format!("{CONTRACT_HEADER},group_id")
+    );
+    let (_, rows) = csv_rows(&with);
+    assert_eq!(row_of(&rows, ids.alpha, "2025")[21], ids.parent.to_string());
+    assert_eq!(&row_of(&rows, ids.solo, "2025")[21], "");
+    // Everything but the added column is what the default export writes.
+    let strip: Vec<String> = with
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect();
+    let plain_rows: Vec<String> = plain.lines().skip(1).map(str::to_string).collect();
+    assert_eq!(strip, plain_rows);
+
+    let json = run(&["--with-group", "--format", "ndjson", "--year", "2025"]);
+    let homes = json
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|j| j["organisation_id"] == ids.homes)
+        .unwrap();
+    assert_eq!(homes["group_id"], ids.council);
+    assert_eq!(homes["status"], "missing");
+    let json = run(&["--format", "ndjson"]);
+    assert!(!json.contains("group_id"));
 }
