@@ -773,43 +773,32 @@ use s54::crawl::worker::{Crawl, CrawlConfig, Summary};
 use s54::domain::OrgType;
 use s54::store::{NewOrganisation, Store, VersionSummary};
 
-/// A fresh PostgreSQL database when `S54_TEST_PG_URL` is set; in CI its
-/// absence is a failure, not a skip.
-pub async fn fresh_pg() -> Option<String> {
-    let Ok(base) = std::env::var("S54_TEST_PG_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "S54_TEST_PG_URL must be set in CI"
-        );
-        return None;
-    };
-    let pool = sqlx::PgPool::connect(&base).await.unwrap();
-    let name = format!(
-        "s54_crawl_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let mut u = url::Url::parse(&base).unwrap();
-    u.set_path(&format!("/{name}"));
-    Some(u.to_string())
+/// A fresh PostgreSQL database when `S54_TEST_PG_URL` is set (dropped with
+/// the guard); in CI its absence is a failure, not a skip.
+pub async fn fresh_pg() -> Option<crate::pg::PgDb> {
+    crate::pg::PgDb::create().await
+}
+
+/// One database of [`backends`]: its URL, and the PostgreSQL guard if any.
+struct TestBackend {
+    url: String,
+    _pg: Option<crate::pg::PgDb>,
 }
 
 /// Every backend the tests can reach: SQLite always, PostgreSQL when set.
-async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<String> {
-    let mut v = vec![format!(
-        "sqlite://{}",
-        dir.path().join(format!("{tag}.db")).display()
-    )];
+async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<TestBackend> {
+    let mut v = vec![TestBackend {
+        url: format!(
+            "sqlite://{}",
+            dir.path().join(format!("{tag}.db")).display()
+        ),
+        _pg: None,
+    }];
     if let Some(pg) = fresh_pg().await {
-        v.push(pg);
+        v.push(TestBackend {
+            url: pg.url.clone(),
+            _pg: Some(pg),
+        });
     }
     v
 }
@@ -915,7 +904,8 @@ async fn crawl_stores_statements_with_their_history() {
     .await;
 
     let dir = tempfile::tempdir().unwrap();
-    for db in backends(&dir, "history").await {
+    for backend in backends(&dir, "history").await {
+        let db = backend.url.clone();
         for s in [&footer, &pdf, &hidden, &none, &small, &closed] {
             s.state.hits.lock().unwrap().clear();
         }
