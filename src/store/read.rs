@@ -98,8 +98,8 @@ impl VersionRow {
 }
 
 /// One organisation joined with one of its year-deciding versions (or none):
-/// the input of the registry rows.
-#[derive(sqlx::FromRow)]
+/// the input of the registry rows. Read by column position (see its
+/// `FromRow`): the export reads one per organisation.
 struct JoinRow {
     o_id: i64,
     o_name: String,
@@ -124,6 +124,47 @@ struct JoinRow {
     v_areas: Option<String>,
     v_score: Option<i32>,
     v_late: Option<bool>,
+}
+
+/// By position, in the order of [`JOIN_SQL`]'s columns: looking 23 columns
+/// up by name cost the export more than encoding them.
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for JoinRow
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(JoinRow {
+            o_id: row.try_get(0)?,
+            o_name: row.try_get(1)?,
+            o_org_type: row.try_get(2)?,
+            o_sector: row.try_get(3)?,
+            o_company_number: row.try_get(4)?,
+            o_in_scope: row.try_get(5)?,
+            o_fye: row.try_get(6)?,
+            o_first_year: row.try_get(7)?,
+            v_id: row.try_get(8)?,
+            v_url: row.try_get(9)?,
+            v_first_seen: row.try_get(10)?,
+            v_fy_end: row.try_get(11)?,
+            v_year: row.try_get(12)?,
+            v_status: row.try_get(13)?,
+            v_reasons: row.try_get(14)?,
+            v_approval_present: row.try_get(15)?,
+            v_approval_date: row.try_get(16)?,
+            v_signature_present: row.try_get(17)?,
+            v_signatory: row.try_get(18)?,
+            v_homepage_link: row.try_get(19)?,
+            v_areas: row.try_get(20)?,
+            v_score: row.try_get(21)?,
+            v_late: row.try_get(22)?,
+        })
+    }
 }
 
 const JOIN_SQL: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_org_type, o.sector AS o_sector, \
