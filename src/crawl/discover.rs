@@ -23,7 +23,8 @@ use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
 use url::Url;
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -212,10 +213,13 @@ pub struct FetchRecord {
     pub error: Option<String>,
     pub content_type: Option<String>,
     pub body: Option<Arc<Vec<u8>>>,
+    /// Time on the network (`None` when unknown, e.g. replayed).
+    pub duration_ms: Option<u64>,
 }
 
 impl FetchRecord {
-    fn from_result(url: &str, r: &Result<Fetched, FetchError>) -> FetchRecord {
+    fn from_result(url: &str, r: &Result<Fetched, FetchError>, spent: Duration) -> FetchRecord {
+        let duration_ms = Some(u64::try_from(spent.as_millis()).unwrap_or(u64::MAX));
         match r {
             Ok(f) => FetchRecord {
                 url: url.to_string(),
@@ -225,6 +229,7 @@ impl FetchRecord {
                 error: None,
                 content_type: f.content_type.clone(),
                 body: Some(Arc::new(f.bytes.clone())),
+                duration_ms,
             },
             Err(e) => FetchRecord {
                 url: url.to_string(),
@@ -237,6 +242,7 @@ impl FetchRecord {
                 error: Some(e.to_string()),
                 content_type: None,
                 body: None,
+                duration_ms,
             },
         }
     }
@@ -329,6 +335,37 @@ impl<'a> Discoverer<'a> {
         }
     }
 
+    /// Fetches `url` through the gate: the outcome, its network time, and the
+    /// robots.txt requests made on the way (so they reach the fetch log too).
+    async fn fetch(
+        &self,
+        url: &str,
+        cap: u64,
+    ) -> (Result<Fetched, FetchError>, Duration, Vec<FetchRecord>) {
+        let seen: Mutex<Vec<FetchRecord>> = Mutex::new(Vec::new());
+        let observe = |u: &str, r: &Result<Fetched, FetchError>, d: Duration| {
+            let rec = FetchRecord::from_result(u, r, d);
+            seen.lock().unwrap_or_else(|p| p.into_inner()).push(rec);
+        };
+        let gate = Gate {
+            on_robots: Some(&observe),
+            ..self.gate
+        };
+        let (r, spent) = self.fetcher.get_timed(url, gate, cap).await;
+        (
+            r,
+            spent,
+            seen.into_inner().unwrap_or_else(|p| p.into_inner()),
+        )
+    }
+
+    async fn record_all(&self, recs: &[FetchRecord]) -> Result<(), DiscoverError> {
+        for rec in recs {
+            self.log.record(rec).await.map_err(DiscoverError::Log)?;
+        }
+        Ok(())
+    }
+
     /// Fetches `url` once per job and once per crawl round (via the log).
     /// Transient failures of the homepage are returned as errors to retry.
     async fn get(&mut self, url: &str) -> Result<Result<Got, String>, DiscoverError> {
@@ -350,7 +387,7 @@ impl<'a> Discoverer<'a> {
                 (_, kind) => Err(kind.unwrap_or_else(|| "other".into())),
             }
         } else {
-            let r = self.fetcher.get(url, self.gate).await;
+            let (r, spent, robots) = self.fetch(url, self.fetcher.config().max_body).await;
             if let Err(e) = &r
                 && e.is_transient()
                 && self.memo.is_empty()
@@ -359,7 +396,8 @@ impl<'a> Discoverer<'a> {
                 // passing reason: retry the whole job later, record nothing.
                 return Err(DiscoverError::Transient(clone_err(e)));
             }
-            let rec = FetchRecord::from_result(url, &r);
+            self.record_all(&robots).await?;
+            let rec = FetchRecord::from_result(url, &r, spent);
             self.log.record(&rec).await.map_err(DiscoverError::Log)?;
             if !matches!(r, Err(FetchError::RobotsDisallowed { .. })) {
                 self.outcome.fetched += 1;
@@ -544,7 +582,7 @@ impl<'a> Discoverer<'a> {
     ) -> Result<(), DiscoverError> {
         let mut maps: Vec<String> = Vec::new();
         if let Some(robots) = self.gate.robots
-            && let Ok(list) = robots.sitemaps(self.fetcher, self.gate.polite, home).await
+            && let Ok(list) = robots.sitemaps(self.fetcher, self.gate, home).await
         {
             for s in list {
                 if let Ok(u) = home.join(&s) {
@@ -608,8 +646,9 @@ impl<'a> Discoverer<'a> {
         let body = if let Some(rec) = replay {
             rec.body
         } else {
-            let r = self.fetcher.get_capped(url, self.gate, SITEMAP_CAP).await;
-            let rec = FetchRecord::from_result(url, &r);
+            let (r, spent, robots) = self.fetch(url, SITEMAP_CAP).await;
+            self.record_all(&robots).await?;
+            let rec = FetchRecord::from_result(url, &r, spent);
             self.log.record(&rec).await.map_err(DiscoverError::Log)?;
             self.outcome.fetched += 1;
             if let Err(e) = &r {

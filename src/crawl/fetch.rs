@@ -61,7 +61,13 @@ impl FetchConfig {
 pub struct Gate<'a> {
     pub polite: Option<&'a Politeness>,
     pub robots: Option<&'a Robots>,
+    /// Told of every robots.txt request made on the way (for the fetch log).
+    pub on_robots: Option<&'a RobotsObserver<'a>>,
 }
+
+/// Receives a robots.txt fetch: the URL, its outcome and its network time.
+pub type RobotsObserver<'a> =
+    dyn Fn(&str, &Result<Fetched, FetchError>, Duration) + Send + Sync + 'a;
 
 #[derive(Clone)]
 pub struct Fetcher {
@@ -134,17 +140,42 @@ impl Fetcher {
         gate: Gate<'_>,
         cap: u64,
     ) -> Result<Fetched, FetchError> {
+        self.get_timed(url, gate, cap).await.0
+    }
+
+    /// [`Fetcher::get_capped`], with the time spent on the network (every
+    /// hop, from request to last byte; not the waits for robots.txt or the
+    /// host's politeness slot), for the fetch log.
+    pub async fn get_timed(
+        &self,
+        url: &str,
+        gate: Gate<'_>,
+        cap: u64,
+    ) -> (Result<Fetched, FetchError>, Duration) {
+        let mut spent = Duration::ZERO;
+        let r = self.follow(url, gate, cap, &mut spent).await;
+        (r, spent)
+    }
+
+    async fn follow(
+        &self,
+        url: &str,
+        gate: Gate<'_>,
+        cap: u64,
+        spent: &mut Duration,
+    ) -> Result<Fetched, FetchError> {
         let mut current = parse_http_url(url)?;
         let mut chain: Vec<String> = Vec::new();
         loop {
             self.check_literal(&current)?;
             if let Some(robots) = gate.robots {
-                robots.check(self, gate.polite, &current).await?;
+                robots.check(self, gate, &current).await?;
             }
             let permit = match gate.polite {
                 Some(p) => Some(p.acquire(&host_key(&current)).await),
                 None => None,
             };
+            let hop_started = std::time::Instant::now();
             let hop = tokio::time::timeout(self.cfg.total_timeout, self.one_hop(&current, cap))
                 .await
                 .unwrap_or_else(|_| {
@@ -152,6 +183,7 @@ impl Fetcher {
                         url: current.to_string(),
                     })
                 });
+            *spent += hop_started.elapsed();
             let hop = match hop {
                 Err(FetchError::HttpStatus {
                     url,

@@ -8,7 +8,7 @@
 //! `Crawl-delay` is handed to the politeness table; `Sitemap:` lines are kept
 //! for discovery.
 
-use super::fetch::{Fetcher, Gate};
+use super::fetch::{Fetcher, Gate, RobotsObserver};
 use super::politeness::host_key;
 use super::{FetchError, Politeness};
 use std::collections::HashMap;
@@ -55,6 +55,7 @@ impl Robots {
         &self,
         fetcher: &Fetcher,
         polite: Option<&Politeness>,
+        observer: Option<&RobotsObserver<'_>>,
         url: &Url,
     ) -> Result<Arc<Entry>, FetchError> {
         let key = host_key(url);
@@ -69,16 +70,20 @@ impl Robots {
         robots_url.set_path("/robots.txt");
         robots_url.set_query(None);
         robots_url.set_fragment(None);
-        let fetched = fetcher
-            .get_capped(
+        let (fetched, spent) = fetcher
+            .get_timed(
                 robots_url.as_str(),
                 Gate {
                     polite,
                     robots: None,
+                    on_robots: None,
                 },
                 ROBOTS_CAP,
             )
             .await;
+        if let Some(observe) = observer {
+            observe(robots_url.as_str(), &fetched, spent);
+        }
         let entry = match fetched {
             Ok(f) => match Robot::new(ROBOTS_AGENT, &f.bytes) {
                 Ok(r) => Entry::Rules(Box::new(r)),
@@ -117,11 +122,14 @@ impl Robots {
     pub fn check<'a>(
         &'a self,
         fetcher: &'a Fetcher,
-        polite: Option<&'a Politeness>,
+        gate: Gate<'a>,
         url: &'a Url,
     ) -> BoxFut<'a, Result<(), FetchError>> {
         Box::pin(async move {
-            match &*self.entry(fetcher, polite, url).await? {
+            match &*self
+                .entry(fetcher, gate.polite, gate.on_robots, url)
+                .await?
+            {
                 Entry::AllowAll => Ok(()),
                 Entry::Rules(r) if r.allowed(url.as_str()) => Ok(()),
                 Entry::Rules(_) => Err(FetchError::RobotsDisallowed {
@@ -135,13 +143,18 @@ impl Robots {
     pub async fn sitemaps(
         &self,
         fetcher: &Fetcher,
-        polite: Option<&Politeness>,
+        gate: Gate<'_>,
         url: &Url,
     ) -> Result<Vec<String>, FetchError> {
-        Ok(match &*self.entry(fetcher, polite, url).await? {
-            Entry::AllowAll => Vec::new(),
-            Entry::Rules(r) => r.sitemaps.clone(),
-        })
+        Ok(
+            match &*self
+                .entry(fetcher, gate.polite, gate.on_robots, url)
+                .await?
+            {
+                Entry::AllowAll => Vec::new(),
+                Entry::Rules(r) => r.sitemaps.clone(),
+            },
+        )
     }
 }
 

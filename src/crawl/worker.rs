@@ -381,6 +381,7 @@ impl Crawl {
                     error: Some(e.to_string()),
                     content_type: None,
                     body: None,
+                    duration_ms: None,
                 };
                 log.record(&rec)
                     .await
@@ -392,6 +393,8 @@ impl Crawl {
         let gate = Gate {
             polite: Some(&self.polite),
             robots: Some(&self.robots),
+            // Discovery installs its own, to log robots.txt requests.
+            on_robots: None,
         };
         let discovered = Discoverer::new(&self.fetcher, gate, &log).run(&home).await;
         let outcome = match discovered {
@@ -595,6 +598,7 @@ impl FetchLog for DbLog {
                     error: l.error_message,
                     content_type: l.content_type,
                     body: l.body.map(Arc::new),
+                    duration_ms: None,
                 }
             }))
         })
@@ -610,7 +614,7 @@ impl FetchLog for DbLog {
                 status: rec.status,
                 content_type: rec.content_type.clone(),
                 size: rec.body.as_ref().map(|b| b.len() as u64),
-                duration_ms: None,
+                duration_ms: rec.duration_ms,
                 robots: if rec.error_kind.as_deref() == Some("robots_disallowed") {
                     "disallowed".into()
                 } else {

@@ -65,13 +65,40 @@ fn b(v: Option<bool>) -> &'static str {
     }
 }
 
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
 /// `first_seen` as written in every format: RFC 3339, whole seconds, UTC.
 pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    let mut out = Vec::with_capacity(20);
+    push_timestamp(&mut out, t);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`timestamp`] appended to a buffer (chrono's `format` parses its pattern
+/// on every call, which showed in the export's profile).
+fn push_timestamp(out: &mut Vec<u8>, t: chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+}
+
+fn push_date(out: &mut Vec<u8>, d: Option<NaiveDate>) {
+    use chrono::Datelike;
+    if let Some(d) = d {
+        let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    }
+}
+
+fn push_int(out: &mut Vec<u8>, n: Option<i64>) {
+    if let Some(n) = n {
+        let _ = write!(out, "{n}");
+    }
 }
 
 /// The JSON form of a row: the CSV's keys and values, typed.
@@ -142,13 +169,27 @@ pub struct RowEncoder {
 /// Appends one CSV field (RFC 4180: quoted when it holds a comma, quote or
 /// line break).
 fn push_csv_field(out: &mut Vec<u8>, field: &str) {
-    if field.contains([',', '"', '\r', '\n']) {
+    let bytes = field.as_bytes();
+    if bytes
+        .iter()
+        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
         out.push(b'"');
-        out.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+        for &b in bytes {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
         out.push(b'"');
     } else {
-        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(bytes);
     }
+}
+
+/// A text cell: formula-escaped, then quoted when needed.
+fn push_text(out: &mut Vec<u8>, field: &str) {
+    push_csv_field(out, &csv_cell(field));
 }
 
 fn csv_record<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
@@ -192,54 +233,81 @@ impl RowEncoder {
 
     /// One row.
     pub fn row(&mut self, r: &RegistryRow) -> Result<Vec<u8>, ExportError> {
+        let mut out = Vec::with_capacity(256);
+        self.row_into(r, &mut out)?;
+        Ok(out)
+    }
+
+    /// One row, appended to `out` (no allocation per row once `out` has grown).
+    pub fn row_into(&mut self, r: &RegistryRow, out: &mut Vec<u8>) -> Result<(), ExportError> {
         self.rows += 1;
         match self.format {
             Format::Csv => {
-                let fields: [Cow<str>; 21] = [
-                    Cow::Owned(r.organisation_id.to_string()),
-                    csv_cell(&r.name),
-                    csv_cell(r.org_type.as_deref().unwrap_or("")),
-                    csv_cell(r.sector.as_deref().unwrap_or("")),
-                    csv_cell(r.company_number.as_deref().unwrap_or("")),
-                    Cow::Borrowed(b(r.in_scope)),
-                    Cow::Owned(r.year.to_string()),
-                    Cow::Borrowed(r.status.as_str()),
-                    csv_cell(&r.reasons),
-                    Cow::Owned(opt(r.statement_id)),
-                    csv_cell(r.statement_url.as_deref().unwrap_or("")),
-                    Cow::Owned(r.first_seen.map(timestamp).unwrap_or_default()),
-                    Cow::Owned(opt(r.financial_year_end)),
-                    Cow::Borrowed(b(r.approval_present)),
-                    Cow::Owned(opt(r.approval_date)),
-                    Cow::Borrowed(b(r.signature_present)),
-                    csv_cell(r.signatory.as_deref().unwrap_or("")),
-                    Cow::Borrowed(b(r.homepage_link)),
-                    csv_cell(&r.areas_covered),
-                    Cow::Owned(opt(r.score)),
-                    Cow::Borrowed(b(r.late)),
-                ];
-                if self.with_group {
-                    let group = opt(r.group_id);
-                    return Ok(csv_record(
-                        fields.iter().map(|f| f.as_ref()).chain([group.as_str()]),
-                    ));
+                // The columns of interface.md, in order; numbers, dates and
+                // flags never need quoting or escaping.
+                push_int(out, Some(r.organisation_id));
+                out.push(b',');
+                push_text(out, &r.name);
+                out.push(b',');
+                push_text(out, r.org_type.as_deref().unwrap_or(""));
+                out.push(b',');
+                push_text(out, r.sector.as_deref().unwrap_or(""));
+                out.push(b',');
+                push_text(out, r.company_number.as_deref().unwrap_or(""));
+                out.push(b',');
+                out.extend_from_slice(b(r.in_scope).as_bytes());
+                out.push(b',');
+                push_int(out, Some(i64::from(r.year)));
+                out.push(b',');
+                out.extend_from_slice(r.status.as_str().as_bytes());
+                out.push(b',');
+                push_text(out, &r.reasons);
+                out.push(b',');
+                push_int(out, r.statement_id);
+                out.push(b',');
+                push_text(out, r.statement_url.as_deref().unwrap_or(""));
+                out.push(b',');
+                if let Some(t) = r.first_seen {
+                    push_timestamp(out, t);
                 }
-                Ok(csv_record(fields.iter().map(|f| f.as_ref())))
+                out.push(b',');
+                push_date(out, r.financial_year_end);
+                out.push(b',');
+                out.extend_from_slice(b(r.approval_present).as_bytes());
+                out.push(b',');
+                push_date(out, r.approval_date);
+                out.push(b',');
+                out.extend_from_slice(b(r.signature_present).as_bytes());
+                out.push(b',');
+                push_text(out, r.signatory.as_deref().unwrap_or(""));
+                out.push(b',');
+                out.extend_from_slice(b(r.homepage_link).as_bytes());
+                out.push(b',');
+                push_text(out, &r.areas_covered);
+                out.push(b',');
+                push_int(out, r.score.map(i64::from));
+                out.push(b',');
+                out.extend_from_slice(b(r.late).as_bytes());
+                if self.with_group {
+                    out.push(b',');
+                    push_int(out, r.group_id);
+                }
+                out.extend_from_slice(b"\r\n");
+                Ok(())
             }
             Format::Json | Format::Ndjson => {
-                let mut out = Vec::with_capacity(512);
                 if self.format == Format::Json && self.rows > 1 {
                     out.push(b',');
                 }
                 if self.format == Format::Json {
                     out.push(b'\n');
                 }
-                serde_json::to_writer(&mut out, &JsonRow::new(r, self.with_group))
+                serde_json::to_writer(&mut *out, &JsonRow::new(r, self.with_group))
                     .map_err(|e| ExportError::Encode(e.to_string()))?;
                 if self.format == Format::Ndjson {
                     out.push(b'\n');
                 }
-                Ok(out)
+                Ok(())
             }
         }
     }
@@ -274,14 +342,20 @@ pub async fn write_export_with<W: Write>(
     today: NaiveDate,
     out: &mut W,
 ) -> Result<u64, ExportError> {
-    out.write_all(&enc.header()?)?;
+    const CHUNK: usize = 64 * 1024;
+    let mut buf = enc.header()?;
     let mut rows = store.registry_rows(filter, today).await?;
     let mut n = 0;
     while let Some(row) = rows.next().await {
-        out.write_all(&enc.row(&row?)?)?;
+        enc.row_into(&row?, &mut buf)?;
         n += 1;
+        if buf.len() >= CHUNK {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
     }
-    out.write_all(&enc.footer())?;
+    buf.extend_from_slice(&enc.footer());
+    out.write_all(&buf)?;
     out.flush()?;
     Ok(n)
 }
@@ -304,7 +378,7 @@ pub fn export_stream(
             let mut buf = enc.header()?;
             let mut rows = store.registry_rows(&filter, today).await?;
             while let Some(row) = rows.next().await {
-                buf.extend_from_slice(&enc.row(&row?)?);
+                enc.row_into(&row?, &mut buf)?;
                 if buf.len() >= CHUNK {
                     let chunk = Bytes::from(std::mem::take(&mut buf));
                     if tx.send(Ok(chunk)).await.is_err() {
@@ -340,6 +414,51 @@ mod tests {
         assert_eq!(csv_cell("\rx"), "'\rx");
         assert_eq!(csv_cell("Acme"), "Acme");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn a_csv_row_has_every_column_escaped_and_quoted() {
+        use chrono::TimeZone;
+        let r = RegistryRow {
+            organisation_id: 7,
+            name: "=Acme, \"Ltd\"".into(),
+            org_type: Some("company".into()),
+            sector: None,
+            company_number: Some("01234567".into()),
+            in_scope: Some(true),
+            year: 2024,
+            status: crate::registry::YearStatus::Noncompliant,
+            reasons: "MSA-54-6a-board-approval;MSA-54-6a-signature".into(),
+            statement_id: Some(42),
+            statement_url: Some("https://acme.example/msa?a=1,2".into()),
+            first_seen: chrono::Utc.with_ymd_and_hms(2024, 7, 1, 9, 5, 3).single(),
+            financial_year_end: NaiveDate::from_ymd_opt(2024, 3, 31),
+            approval_present: Some(false),
+            approval_date: None,
+            signature_present: Some(true),
+            signatory: Some("-Jane Doe".into()),
+            homepage_link: None,
+            areas_covered: "policies;training".into(),
+            score: Some(55),
+            late: Some(false),
+        };
+        let mut enc = RowEncoder::new(Format::Csv);
+        let got = String::from_utf8(enc.row(&r).unwrap()).unwrap();
+        assert_eq!(
+            got,
+            "7,\"'=Acme, \"\"Ltd\"\"\",company,,01234567,true,2024,noncompliant,\
+             MSA-54-6a-board-approval;MSA-54-6a-signature,42,\"https://acme.example/msa?a=1,2\",\
+             2024-07-01T09:05:03Z,2024-03-31,false,,true,'-Jane Doe,,policies;training,55,false\r\n"
+        );
+        assert_eq!(got.matches(',').count() - 2, EXPORT_COLUMNS.len() - 1);
+        assert_eq!(
+            timestamp(
+                chrono::Utc
+                    .with_ymd_and_hms(2025, 12, 31, 23, 59, 59)
+                    .unwrap()
+            ),
+            "2025-12-31T23:59:59Z"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::rules::Rulebook;
 use crate::score::{self, CheckOptions};
 use crate::store::{RescoreItem, Store, StoreError};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Versions read, scored and written per round.
 const BATCH: u32 = 2_000;
@@ -65,19 +66,21 @@ pub fn score_item(item: &RescoreItem, rules: &Rulebook) -> Assessment {
     score::assess(&doc, &opts, rules)
 }
 
-/// Scores a batch on `threads` threads (order kept).
+/// Scores a batch on `threads` threads (order kept). Threads take the next
+/// item as they finish one, so a few long statements do not leave a core idle.
 fn score_batch(items: &[RescoreItem], rules: &Rulebook, threads: usize) -> Vec<(i64, Assessment)> {
-    let threads = threads.max(1);
-    let per = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(per)
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|i| (i.id, score_item(i, rules)))
-                        .collect::<Vec<_>>()
+    let next = AtomicUsize::new(0);
+    let mut scored: Vec<(usize, i64, Assessment)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        mine.push((i, item.id, score_item(item, rules)));
+                    }
+                    mine
                 })
             })
             .collect();
@@ -85,7 +88,9 @@ fn score_batch(items: &[RescoreItem], rules: &Rulebook, threads: usize) -> Vec<(
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
-    })
+    });
+    scored.sort_unstable_by_key(|(i, _, _)| *i);
+    scored.into_iter().map(|(_, id, a)| (id, a)).collect()
 }
 
 /// Re-scores every stored version. `on_batch` is told the running count
@@ -99,19 +104,25 @@ pub async fn rescore_all(
     let mut after = 0;
     let mut done = 0u64;
     let mut next = store.versions_for_rescore(after, BATCH).await?;
+    // Three stages overlap: while one batch is scored on the CPU threads,
+    // the previous one is written and the next one read.
+    let mut scored: Vec<(i64, Assessment)> = Vec::new();
     while !next.is_empty() {
         let items = next;
         after = items.last().map(|i| i.id).unwrap_or(after);
         let rules2 = Arc::clone(&rules);
-        // Score this batch on the CPU threads while the next one is read.
         let scoring = tokio::task::spawn_blocking(move || score_batch(&items, &rules2, threads));
+        if !scored.is_empty() {
+            store.update_assessments(&scored).await?;
+            done += scored.len() as u64;
+            on_batch(done);
+        }
         next = store.versions_for_rescore(after, BATCH).await?;
-        let scored = scoring
+        scored = scoring
             .await
             .map_err(|e| StoreError::Invalid(format!("scoring thread failed: {e}")))?;
-        if scored.is_empty() {
-            continue;
-        }
+    }
+    if !scored.is_empty() {
         store.update_assessments(&scored).await?;
         done += scored.len() as u64;
         on_batch(done);

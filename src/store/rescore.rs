@@ -6,7 +6,10 @@ use super::{Result, Store, StoreError, on_backend};
 use crate::domain::{Assessment, Block, OrgType, SourceInfo, SourceKind};
 use crate::registry::YearEnd;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+/// Versions whose context is read with one query.
+const CONTEXT_CHUNK: usize = 1_000;
 
 /// A stored version as the checker needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,15 +131,27 @@ impl Store {
             let mut tx = pool.begin_write().await?;
             let mut touched: BTreeSet<(i64, i32)> = BTreeSet::new();
             let mut orgs: BTreeSet<i64> = BTreeSet::new();
+            // Every version's context in one query (inside the transaction,
+            // so it is what the writes below build on).
+            let mut contexts: HashMap<i64, VersionContext> = HashMap::with_capacity(items.len());
+            for chunk in items.chunks(CONTEXT_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT v.id, v.organisation_id, o.financial_year_end, v.first_seen, v.homepage_link, v.registry_year \
+                     FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id WHERE v.id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for (id, _) in chunk {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+                let rows: Vec<(i64, i64, Option<String>, DateTime<Utc>, Option<bool>, Option<i32>)> =
+                    qb.build_query_as().fetch_all(&mut *tx).await?;
+                for (id, org, fye, first_seen, linked, year) in rows {
+                    contexts.insert(id, (org, fye, first_seen, linked, year));
+                }
+            }
             for (id, a) in items {
-                let ctx: Option<VersionContext> = sqlx::query_as(
-                    "SELECT v.organisation_id, o.financial_year_end, v.first_seen, v.homepage_link, v.registry_year \
-                     FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id WHERE v.id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((org, fye, first_seen, linked, old_year)) = ctx else {
+                let Some((org, fye, first_seen, linked, old_year)) = contexts.remove(id) else {
                     continue;
                 };
                 let usual = fye.as_deref().and_then(|f| YearEnd::parse(f).ok());

@@ -396,6 +396,7 @@ async fn robots_disallow_all_fetches_nothing_but_robots() {
     let gate = Gate {
         polite: Some(&polite),
         robots: Some(&robots),
+        on_robots: None,
     };
     for p in ["/", "/modern-slavery"] {
         let e = f.get(&site.url(p), gate).await.unwrap_err();
@@ -432,6 +433,7 @@ async fn robots_4xx_allows_5xx_waits_and_our_token_is_obeyed() {
     let gate = Gate {
         polite: Some(&polite),
         robots: Some(&robots),
+        on_robots: None,
     };
     assert!(f.get(&none.url("/"), gate).await.is_ok());
     let e = f.get(&broken.url("/"), gate).await.unwrap_err();
@@ -451,7 +453,7 @@ async fn robots_4xx_allows_5xx_waits_and_our_token_is_obeyed() {
         "disallowed needs no request"
     );
     let sm = robots
-        .sitemaps(&f, Some(&polite), &url::Url::parse(&ours.url("/")).unwrap())
+        .sitemaps(&f, gate, &url::Url::parse(&ours.url("/")).unwrap())
         .await
         .unwrap();
     assert_eq!(sm, vec!["/sm.xml".to_string()]);
@@ -476,6 +478,7 @@ async fn retry_after_on_429_is_honoured() {
     let gate = Gate {
         polite: Some(&polite),
         robots: None,
+        on_robots: None,
     };
     match f.get(&site.url("/"), gate).await {
         Err(FetchError::HttpStatus {
@@ -508,6 +511,7 @@ async fn one_request_per_host_and_gaps_respected() {
                 Gate {
                     polite: Some(&polite),
                     robots: None,
+                    on_robots: None,
                 },
             )
             .await
@@ -563,6 +567,7 @@ async fn discover(site: &TestSite) -> SiteOutcome {
     let gate = Gate {
         polite: Some(&polite),
         robots: Some(&robots),
+        on_robots: None,
     };
     let home = url::Url::parse(&site.url("/")).unwrap();
     Discoverer::new(&f, gate, &NoLog).run(&home).await.unwrap()
@@ -773,43 +778,32 @@ use s54::crawl::worker::{Crawl, CrawlConfig, Summary};
 use s54::domain::OrgType;
 use s54::store::{NewOrganisation, Store, VersionSummary};
 
-/// A fresh PostgreSQL database when `S54_TEST_PG_URL` is set; in CI its
-/// absence is a failure, not a skip.
-pub async fn fresh_pg() -> Option<String> {
-    let Ok(base) = std::env::var("S54_TEST_PG_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "S54_TEST_PG_URL must be set in CI"
-        );
-        return None;
-    };
-    let pool = sqlx::PgPool::connect(&base).await.unwrap();
-    let name = format!(
-        "s54_crawl_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let mut u = url::Url::parse(&base).unwrap();
-    u.set_path(&format!("/{name}"));
-    Some(u.to_string())
+/// A fresh PostgreSQL database when `S54_TEST_PG_URL` is set (dropped with
+/// the guard); in CI its absence is a failure, not a skip.
+pub async fn fresh_pg() -> Option<crate::pg::PgDb> {
+    crate::pg::PgDb::create().await
+}
+
+/// One database of [`backends`]: its URL, and the PostgreSQL guard if any.
+struct TestBackend {
+    url: String,
+    _pg: Option<crate::pg::PgDb>,
 }
 
 /// Every backend the tests can reach: SQLite always, PostgreSQL when set.
-async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<String> {
-    let mut v = vec![format!(
-        "sqlite://{}",
-        dir.path().join(format!("{tag}.db")).display()
-    )];
+async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<TestBackend> {
+    let mut v = vec![TestBackend {
+        url: format!(
+            "sqlite://{}",
+            dir.path().join(format!("{tag}.db")).display()
+        ),
+        _pg: None,
+    }];
     if let Some(pg) = fresh_pg().await {
-        v.push(pg);
+        v.push(TestBackend {
+            url: pg.url.clone(),
+            _pg: Some(pg),
+        });
     }
     v
 }
@@ -915,7 +909,8 @@ async fn crawl_stores_statements_with_their_history() {
     .await;
 
     let dir = tempfile::tempdir().unwrap();
-    for db in backends(&dir, "history").await {
+    for backend in backends(&dir, "history").await {
+        let db = backend.url.clone();
         for s in [&footer, &pdf, &hidden, &none, &small, &closed] {
             s.state.hits.lock().unwrap().clear();
         }
@@ -1109,6 +1104,96 @@ async fn registry(db: &str) -> Vec<(String, String, String)> {
 }
 
 /// No URL fetched twice for one organisation (everything here is one round).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fetch_log_has_robots_txt_and_timings() {
+    let robots_txt = b"User-agent: *\nDisallow: /private\n".to_vec();
+    let open = TestSite::start(vec![
+        (
+            "/robots.txt",
+            Route::Slow(
+                Duration::from_millis(30),
+                Box::new(Route::Body("text/plain", robots_txt.clone())),
+            ),
+        ),
+        ("/", home("<a href='/msa'>Modern slavery statement</a>")),
+        (
+            "/msa",
+            Route::Slow(
+                Duration::from_millis(60),
+                Box::new(Route::Html(statement_html("Logged Ltd", 2024, ""))),
+            ),
+        ),
+    ])
+    .await;
+    let closed = TestSite::start(vec![
+        (
+            "/robots.txt",
+            Route::Body("text/plain", b"User-agent: *\nDisallow: /\n".to_vec()),
+        ),
+        ("/", home("<a href='/msa'>Modern slavery statement</a>")),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for backend in backends(&dir, "fetchlog").await {
+        let db = backend.url.clone();
+        let store = Store::open(&db).await.unwrap();
+        let o_open = add_org(&store, "Logged Ltd", &open.url("/"), 50_000_000).await;
+        let o_closed = add_org(&store, "Closed Log Ltd", &closed.url("/"), 50_000_000).await;
+        store.close().await;
+        let s = crawl_once(&db, test_config(2, 5)).await;
+        assert_eq!(s.new_versions, 1, "{db}: {s:?}");
+
+        let store = Store::open(&db).await.unwrap();
+        let log = store.fetches_of(o_open, 100).await.unwrap();
+        let robots = log
+            .iter()
+            .find(|f| f.url == open.url("/robots.txt"))
+            .unwrap_or_else(|| panic!("{db}: robots.txt is not in the fetch log: {log:?}"));
+        assert_eq!(robots.status, Some(200), "{db}");
+        assert!(
+            robots
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("text/plain")),
+            "{db}: {robots:?}"
+        );
+        assert_eq!(robots.size, Some(robots_txt.len() as i64), "{db}");
+        assert_eq!(robots.robots, "allowed", "{db}");
+        assert!(
+            robots.duration_ms.is_some_and(|d| d >= 30),
+            "{db}: {robots:?}"
+        );
+        let msa = log
+            .iter()
+            .find(|f| f.url == open.url("/msa"))
+            .unwrap_or_else(|| panic!("{db}: no statement fetch: {log:?}"));
+        assert!(
+            msa.duration_ms.is_some_and(|d| (60..5_000).contains(&d)),
+            "{db}: {msa:?}"
+        );
+        assert!(
+            log.iter().all(|f| f.duration_ms.is_some()),
+            "{db}: a fetch without its timing: {log:?}"
+        );
+
+        // Refused by robots.txt: both the robots.txt request and the refusal are logged.
+        let log = store.fetches_of(o_closed, 100).await.unwrap();
+        let robots = log
+            .iter()
+            .find(|f| f.url == closed.url("/robots.txt"))
+            .unwrap_or_else(|| panic!("{db}: robots.txt is not in the fetch log: {log:?}"));
+        assert_eq!(robots.status, Some(200), "{db}");
+        assert_eq!(robots.robots, "allowed", "{db}");
+        let home_fetch = log
+            .iter()
+            .find(|f| f.url == closed.url("/"))
+            .unwrap_or_else(|| panic!("{db}: no homepage record: {log:?}"));
+        assert_eq!(home_fetch.robots, "disallowed", "{db}");
+        assert_eq!(home_fetch.status, None, "{db}");
+        store.close().await;
+    }
+}
+
 async fn assert_no_duplicate_fetches(db: &str) {
     let store = Store::open(db).await.unwrap();
     for t in store.crawl_targets(&[]).await.unwrap() {

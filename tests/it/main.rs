@@ -5,6 +5,7 @@ mod check_cli;
 mod crawl;
 mod extract_docx_html;
 mod extract_pdf;
+mod pg;
 mod score;
 mod store;
 mod web;

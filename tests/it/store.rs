@@ -1,21 +1,19 @@
 //! The registry store: one story run against SQLite (always) and PostgreSQL
 //! (when `S54_TEST_PG_URL` is set; required when `CI` is set). Each run gets
 //! a fresh database: a temp file, or a uniquely named PostgreSQL database
-//! dropped afterwards.
+//! dropped afterwards (see `pg`).
 
 use chrono::{NaiveDate, SubsecRound, TimeDelta, Utc};
 use s54::domain::*;
 use s54::registry::YearStatus;
 use s54::store::*;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A fresh database for one test; dropped (PostgreSQL) or deleted (SQLite) at the end.
+/// A fresh database for one test; dropped (PostgreSQL) or deleted (SQLite)
+/// with it, even when the test fails.
 pub struct TestDb {
     pub url: String,
-    pg_admin: Option<(String, String)>,
+    _pg: Option<crate::pg::PgDb>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -25,58 +23,19 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("s54.db").display());
         TestDb {
             url,
-            pg_admin: None,
+            _pg: None,
             _dir: Some(dir),
         }
     }
 
     /// A new PostgreSQL database, or `None` when no server is configured.
     pub async fn postgres() -> Option<TestDb> {
-        let admin = match std::env::var("S54_TEST_PG_URL") {
-            Ok(u) if !u.is_empty() => u,
-            _ => {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "S54_TEST_PG_URL must be set in CI: the store tests run on PostgreSQL too"
-                );
-                return None;
-            }
-        };
-        let name = format!(
-            "s54_t_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst),
-            Utc::now().timestamp_subsec_nanos()
-        );
-        let pool = sqlx::PgPool::connect(&admin)
-            .await
-            .expect("connect to S54_TEST_PG_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .expect("create test database");
-        pool.close().await;
-        let mut url = url::Url::parse(&admin).expect("S54_TEST_PG_URL is a URL");
-        url.set_path(&name);
+        let pg = crate::pg::PgDb::create().await?;
         Some(TestDb {
-            url: url.to_string(),
-            pg_admin: Some((admin, name)),
+            url: pg.url.clone(),
+            _pg: Some(pg),
             _dir: None,
         })
-    }
-
-    /// Drops the PostgreSQL database (SQLite files go with the temp dir).
-    pub async fn cleanup(self) {
-        if let Some((admin, name)) = &self.pg_admin
-            && let Ok(pool) = sqlx::PgPool::connect(admin).await
-        {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&pool)
-            .await;
-            pool.close().await;
-        }
     }
 }
 
@@ -88,10 +47,9 @@ where
 {
     let db = TestDb::sqlite();
     story(db.url.clone()).await;
-    db.cleanup().await;
+    drop(db);
     if let Some(db) = TestDb::postgres().await {
         story(db.url.clone()).await;
-        db.cleanup().await;
     }
 }
 
