@@ -441,7 +441,12 @@ mod tests {
             areas_covered: "policies;training".into(),
             score: Some(55),
             late: Some(false),
+            covered_by: None,
+            group_id: Some(3),
         };
+        let mut with_group = RowEncoder::with_group(Format::Csv, true);
+        let grouped = String::from_utf8(with_group.row(&r).unwrap()).unwrap();
+        assert!(grouped.ends_with(",false,3\r\n"), "{grouped}");
         let mut enc = RowEncoder::new(Format::Csv);
         let got = String::from_utf8(enc.row(&r).unwrap()).unwrap();
         assert_eq!(

@@ -1226,6 +1226,7 @@ async fn killed_crawls_resume_without_loss_or_duplicates() {
 
     let t = Instant::now();
     let out = crawl_cmd(&calm, 2, 20).output().await.unwrap();
+    let calm_ms = t.elapsed().as_millis() as u64;
     eprintln!("uninterrupted crawl: {:?}", t.elapsed());
     assert!(
         out.status.success(),
@@ -1243,7 +1244,14 @@ async fn killed_crawls_resume_without_loss_or_duplicates() {
     let mut partial = Vec::new();
     for _ in 0..3 {
         let mut child = crawl_cmd(&killed, 2, 20).spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.next(150, 1200))).await;
+        // Each run is killed between a fifth and two fifths of an
+        // uninterrupted crawl's time (start-up included), so the three
+        // together do not finish the round: a finished round makes the next
+        // crawl a new round, which rightly fetches everything again.
+        tokio::time::sleep(Duration::from_millis(
+            rng.next(calm_ms / 5, calm_ms * 2 / 5),
+        ))
+        .await;
         let _ = child.kill().await;
         partial.push(registry(&killed).await.len());
     }

@@ -1342,7 +1342,7 @@ async fn group_members_are_covered_by_the_parent_statement_postgres() {
         return;
     };
     group_story(&db.url).await;
-    db.cleanup().await;
+    drop(db); // a PostgreSQL test database is dropped with it
 }
 
 /// Waits up to 20 s for a finished download named `name` in `dir`.
