@@ -78,6 +78,15 @@ pub struct OrgRef {
     pub name: String,
 }
 
+/// An organisation whose group statement covers others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupParent {
+    pub id: i64,
+    pub name: String,
+    pub org_type: Option<String>,
+    pub members: i64,
+}
+
 /// One HTTP fetch made by the crawler (success or failure).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewFetch {

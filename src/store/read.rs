@@ -834,6 +834,30 @@ impl Store {
             .collect())
     }
 
+    /// Organisations with members (group parents): id, name, type and how
+    /// many members, by name; at most `limit`.
+    pub async fn group_parents(&self, limit: i64) -> Result<Vec<GroupParent>> {
+        let rows: Vec<(i64, String, Option<String>, i64)> = on_backend!(self, pool => {
+            sqlx::query_as(
+                "SELECT p.id, p.name, p.org_type, COUNT(m.id) FROM organisations p \
+                 JOIN organisations m ON m.parent_id = p.id \
+                 GROUP BY p.id, p.name, p.org_type ORDER BY p.name, p.id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, org_type, members)| GroupParent {
+                id,
+                name,
+                org_type,
+                members,
+            })
+            .collect())
+    }
+
     /// The organisations whose group statement is made by `parent_id`, in full.
     pub async fn member_organisations(&self, parent_id: i64) -> Result<Vec<Organisation>> {
         let rows: Vec<OrgRow> = on_backend!(self, pool => {

@@ -52,6 +52,8 @@ struct DashboardPage {
     by_sector: Chart,
     by_type: Chart,
     areas: SimpleChart,
+    /// Group parents: (link, name, kind, member count).
+    groups: Vec<(String, String, &'static str, i64)>,
     empty: bool,
 }
 
@@ -62,6 +64,19 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         .dashboard(year, state.today())
         .await
         .map_err(|e| WebError::Internal(format!("dashboard: {e}")))?;
+    let groups = store
+        .group_parents(20)
+        .await
+        .map_err(|e| WebError::Internal(format!("dashboard groups: {e}")))?
+        .into_iter()
+        .map(|g| {
+            let kind = match g.org_type.as_deref() {
+                Some("nhs" | "local_authority" | "public_body") => "public-body group",
+                _ => "company group",
+            };
+            (format!("/groups/{}", g.id), g.name, kind, g.members)
+        })
+        .collect();
     let y = d.year.to_string();
     let ys = y.as_str();
     let cards = vec![
@@ -143,6 +158,7 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         meta: Meta::new("Dashboard", "dashboard"),
         year: d.year,
         cards,
+        groups,
         empty: d.organisations == 0,
         by_year,
         by_sector,

@@ -1228,6 +1228,20 @@ async fn group_story(url: &str) {
             .contains(&format!("href=\"/groups/{}\"", ids.parent))
     );
 
+    // The dashboard lists the group with its kind and member count.
+    let dash = get_on(&app, "/").await;
+    assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
+    let groups = dash
+        .body
+        .split("<h2>Groups</h2>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no Groups section on the dashboard: {}", dash.body));
+    assert!(
+        groups.contains(&format!("href=\"/groups/{}\"", ids.parent))
+            && groups.contains("company group"),
+        "{groups}"
+    );
+
     // The group page and its JSON.
     let g = get_on(&app, &format!("/groups/{}", ids.parent)).await;
     assert_eq!(g.status, StatusCode::OK, "{}", g.body);
