@@ -1,5 +1,7 @@
 use super::*;
-use crate::domain::{BlockKind, Extracted, RawBlock, SourceInfo, SourceKind};
+use crate::domain::{
+    BlockKind, Extracted, Finding, FindingStatus, Force, RawBlock, SourceInfo, SourceKind,
+};
 
 fn doc(text: &str) -> Document {
     Document::from_extracted(
@@ -249,43 +251,67 @@ fn hundreds_of_entities_stay_bounded() {
     assert!(!g.coverage[2500].named);
 }
 
+/// The group findings as `assess` gives them (rules.md §6.4): all guidance.
+fn group_findings(text: &str, members: &[Member]) -> Vec<Finding> {
+    let rules = crate::rules::Rulebook::embedded().unwrap();
+    let opts = crate::score::CheckOptions {
+        members: members.to_vec(),
+        ..Default::default()
+    };
+    crate::score::assess(&doc(text), &opts, &rules)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule.starts_with("GUID-group-"))
+        .collect()
+}
+
 #[test]
 fn findings_follow_rules_md() {
-    let text = "This statement is made on behalf of Fernvale plc and its subsidiaries. It was \
-                approved by the Board of Fernvale plc.";
-    let d = doc(text);
-    let approval = Approval {
-        present: true,
-        body: Some("Board".into()),
-        date: None,
-        evidence: vec![],
-    };
-    let a = analyse(&d, &[member("Fernvale plc"), member("Fernvale Retail Ltd")]);
-    let f = findings(&a, &approval, true);
+    let f = group_findings(
+        "This statement is made on behalf of Fernvale plc and its subsidiaries. It was \
+         approved by the Board of Fernvale plc.",
+        &[member("Fernvale plc"), member("Fernvale Retail Ltd")],
+    );
     let by = |r: &str| f.iter().find(|x| x.rule == r).map(|x| x.status);
-    assert_eq!(by("GUID-group-coverage"), Some(FindingStatus::Fail));
-    assert!(f[0].message.contains("Fernvale Retail Ltd"));
-    assert_eq!(by("GUID-group-name-entities"), Some(FindingStatus::Warn));
-    assert_eq!(by("GUID-group-approval"), Some(FindingStatus::Review));
+    assert_eq!(
+        by("GUID-group-coverage"),
+        Some(FindingStatus::Fail),
+        "{f:#?}"
+    );
+    assert!(
+        f.iter()
+            .any(|x| x.rule == "GUID-group-coverage" && x.message.contains("Fernvale Retail Ltd")),
+        "{f:#?}"
+    );
+    assert_eq!(
+        by("GUID-group-name-entities"),
+        Some(FindingStatus::Warn),
+        "{f:#?}"
+    );
+    assert_eq!(
+        by("GUID-group-approval"),
+        Some(FindingStatus::Review),
+        "{f:#?}"
+    );
     assert!(f.iter().all(|x| x.force == Force::Guidance));
 
-    let single = analyse(&doc("We are Fernvale Ltd."), &[]);
-    let f = findings(&single, &approval, false);
-    assert!(f.iter().all(|x| x.status == FindingStatus::NotApplicable));
-
-    let adopted = analyse(
-        &doc(
-            "This statement is made on behalf of Fernvale plc and its subsidiaries, \
-              Fernvale Retail Ltd and Fernvale Farms Ltd, and was approved by the boards of \
-              each of those companies.",
-        ),
+    let adopted = group_findings(
+        "This statement is made on behalf of Fernvale plc and its subsidiaries, \
+         Fernvale Retail Ltd and Fernvale Farms Ltd, and was approved by the boards of \
+         each of those companies.",
         &[],
     );
-    let f = findings(&adopted, &approval, false);
-    let by = |r: &str| f.iter().find(|x| x.rule == r).map(|x| x.status);
-    assert_eq!(by("GUID-group-approval"), Some(FindingStatus::Pass));
-    assert_eq!(by("GUID-group-name-entities"), Some(FindingStatus::Pass));
-    assert_eq!(by("GUID-group-coverage"), Some(FindingStatus::Info));
+    let by = |r: &str| adopted.iter().find(|x| x.rule == r).map(|x| x.status);
+    assert_eq!(
+        by("GUID-group-approval"),
+        Some(FindingStatus::Pass),
+        "{adopted:#?}"
+    );
+    assert_eq!(
+        by("GUID-group-name-entities"),
+        Some(FindingStatus::Pass),
+        "{adopted:#?}"
+    );
 }
 
 #[test]
