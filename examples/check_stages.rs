@@ -54,25 +54,9 @@ fn main() {
             let spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
             time!("signature", signature::detect(d, &sents, &rules, &spans));
             time!("group", group::analyse(d, &opts.members));
-            for id in [
-                "PAT-STRUCTURE",
-                "PAT-POLICY",
-                "PAT-DD",
-                "PAT-RISK",
-                "PAT-KPI",
-                "PAT-TRAINING",
-                "PAT-STEPS",
-                "PAT-NO-STEPS",
-                "PAT-FUTURE",
-                "PAT-POLICY-DOC",
-                "PAT-SLAVERY-FREE",
-                "PAT-REMEDIATION",
-                "PAT-PROGRESS",
-                "PAT-SUPPLY-CHAIN",
-                "PAT-OWN-BUSINESS",
-            ] {
+            for &id in s54::rules::REQUIRED_SETS {
                 let set = rules.set(id).expect("set");
-                let name: &'static str = Box::leak(id.to_string().into_boxed_str());
+                let name: &'static str = id;
                 time!(name, areas::score_set(d, &sents, set, &rules));
             }
             time!("assess(total)", assess(d, &opts, &rules));
