@@ -2,6 +2,10 @@
 //! A plain timing loop (no harness) over the fixture statements written for
 //! the tests, so it builds fast: `cargo bench --bench check`.
 
+// The allocator the `s54` binary uses (src/main.rs), so figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use s54::extract::{Limits, extract};
 use s54::rules::Rulebook;
 use s54::score::{CheckOptions, assess};

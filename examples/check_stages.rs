@@ -1,6 +1,10 @@
 //! Where the checker spends its time: each detector timed over a directory
 //! of text statements (`cargo run --release --example check_stages -- DIR`).
 
+// The allocator the `s54` binary uses (src/main.rs), so figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use s54::extract::{Limits, extract};
 use s54::rules::Rulebook;
 use s54::score::{CheckOptions, approval, areas, assess, entity, fy, group, sentences, signature};

@@ -82,6 +82,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         }
         None => Vec::new(),
     };
+    // Overlaps the scorer's pattern builds with the rulebook's and the
+    // extraction; a detached thread, as the statics it fills are global.
+    std::thread::spawn(score::warm_up);
     let rules = load_rules(args.rules.as_deref())?;
     rules
         .profile(&args.profile)

@@ -11,9 +11,11 @@
 //! replaces them. Every error names the file and the line.
 
 pub mod pattern;
+pub mod sentence_set;
 
 use crate::domain::{Area, Force};
-use regex::{Regex, RegexSet};
+pub use pattern::RulePattern;
+use sentence_set::SentenceSet;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -202,7 +204,7 @@ pub struct PatternSet {
     pub area: Option<Area>,
     /// Total weight needed for the evidence to count as present.
     pub threshold: f32,
-    pub topic: Option<Regex>,
+    pub topic: Option<RulePattern>,
     pub signals: Vec<Signal>,
     /// Look-alikes: a sentence matching any of these gives this set nothing.
     /// (name, pattern as written).
@@ -210,7 +212,7 @@ pub struct PatternSet {
     /// Other sets whose look-alikes also apply (e.g. `PAT-FUTURE`).
     pub exclude_sets: Vec<String>,
     /// One pass over a sentence: signals first, then look-alikes.
-    pub(crate) regex_set: RegexSet,
+    pub(crate) regex_set: SentenceSet,
     pub examples: Examples,
     pub file: String,
 }
@@ -221,16 +223,15 @@ impl PatternSet {
     pub fn matches(&self, sentence: &str) -> (Vec<usize>, bool) {
         // Most sentences match nothing: the early-exit test is much cheaper
         // than the overlapping search that says which patterns matched.
-        if !self.regex_set.is_match(sentence) {
+        let bytes = sentence.as_bytes();
+        if !self.regex_set.is_match(bytes) {
             return (Vec::new(), false);
         }
-        let m = self.regex_set.matches(sentence);
-        if !m.matched_any() {
-            return (Vec::new(), false);
-        }
+        let m = self.regex_set.matches(bytes);
         let n = self.signals.len();
-        let sig: Vec<usize> = m.iter().filter(|i| *i < n).collect();
-        let not = m.iter().any(|i| i >= n);
+        let not = m.iter().any(|i| *i >= n);
+        let mut sig = m;
+        sig.retain(|i| *i < n);
         (sig, not)
     }
 
@@ -256,7 +257,7 @@ pub struct Rulebook {
     rules: Vec<Rule>,
     index: HashMap<String, usize>,
     sets: HashMap<String, PatternSet>,
-    lexicon: HashMap<String, Regex>,
+    lexicon: HashMap<String, RulePattern>,
     profiles: BTreeMap<String, Profile>,
 }
 
@@ -378,7 +379,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn regex(&self, pat: &Spanned<String>, what: &str) -> Result<Regex, RulesError> {
+    fn regex(&self, pat: &Spanned<String>, what: &str) -> Result<RulePattern, RulesError> {
         compile(pat.get_ref()).or_else(|e| {
             self.err(
                 pat.span().start,
@@ -389,7 +390,7 @@ impl Ctx<'_> {
 }
 
 /// Patterns are case-insensitive unless they say `(?-i)`.
-fn compile(pat: &str) -> Result<Regex, regex::Error> {
+fn compile(pat: &str) -> Result<RulePattern, regex_automata::meta::BuildError> {
     pattern::compile(pat)
 }
 
@@ -478,9 +479,10 @@ impl Rulebook {
             for r in raw.rule {
                 book.add_rule(&ctx, r)?;
             }
+            let mut raw_sets: Vec<RawSet> = Vec::with_capacity(raw.set.len());
             for s in raw.set {
                 let id = s.id.get_ref().clone();
-                if book.sets.contains_key(&id) {
+                if book.sets.contains_key(&id) || raw_sets.iter().any(|r| *r.id.get_ref() == id) {
                     return ctx.err(
                         s.id.span().start,
                         format!("pattern set '{id}' defined twice"),
@@ -494,8 +496,10 @@ impl Rulebook {
                         ex.get_ref().clone(),
                     ));
                 }
-                let set = compile_set(&ctx, s)?;
-                book.sets.insert(id, set);
+                raw_sets.push(s);
+            }
+            for set in compile_sets(&ctx, raw_sets)? {
+                book.sets.insert(set.id.clone(), set);
             }
             for (key, list) in raw.lexicon {
                 if book.lexicon.contains_key(&key) {
@@ -504,14 +508,22 @@ impl Rulebook {
                         format!("lexicon entry '{key}' defined twice"),
                     );
                 }
-                let mut alts = Vec::new();
-                for p in list.get_ref() {
-                    ctx.check(p, &format!("lexicon '{key}'"))?;
-                    alts.push(format!("(?:{})", p.get_ref()));
-                }
+                let alts: Vec<String> = list
+                    .get_ref()
+                    .iter()
+                    .map(|p| format!("(?:{})", p.get_ref()))
+                    .collect();
                 let joined = format!(r"\b(?:{})\b", alts.join("|"));
-                let re = compile(&joined)
-                    .or_else(|e| ctx.err(list.span().start, format!("lexicon '{key}': {e}")))?;
+                let re = match compile(&joined) {
+                    Ok(re) => re,
+                    Err(e) => {
+                        // Name the bad word's line when parsing alone finds it.
+                        for p in list.get_ref() {
+                            ctx.check(p, &format!("lexicon '{key}'"))?;
+                        }
+                        return ctx.err(list.span().start, format!("lexicon '{key}': {e}"));
+                    }
+                };
                 book.lexicon.insert(key, re);
             }
             for (name, p) in raw.profile {
@@ -645,7 +657,7 @@ impl Rulebook {
     }
 
     /// A lexicon entry (word list compiled to one regex).
-    pub fn lexicon(&self, key: &str) -> Option<&Regex> {
+    pub fn lexicon(&self, key: &str) -> Option<&RulePattern> {
         self.lexicon.get(key)
     }
 
@@ -662,6 +674,49 @@ impl Rulebook {
     pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
         self.profiles.values()
     }
+}
+
+/// Compiles a file's pattern sets, several at once when the machine has the
+/// cores: building the sets is most of a one-shot `s54 check`'s start-up.
+/// Results (and the first error) come back in file order.
+fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<PatternSet>, RulesError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(raw.len());
+    if threads <= 1 {
+        return raw.into_iter().map(|s| compile_set(ctx, s)).collect();
+    }
+    let n = raw.len();
+    let work: Vec<Mutex<Option<RawSet>>> = raw.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let done: Vec<Mutex<Option<Result<PatternSet, RulesError>>>> =
+        (0..n).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = work.get(i) else { break };
+                    let taken = slot.lock().map(|mut g| g.take()).unwrap_or(None);
+                    if let Some(s) = taken {
+                        let built = compile_set(ctx, s);
+                        if let Ok(mut g) = done[i].lock() {
+                            *g = Some(built);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    done.into_iter()
+        .map(|m| match m.into_inner() {
+            Ok(Some(built)) => built,
+            // Only if a build thread panicked.
+            _ => ctx.err(0, "a pattern set could not be built"),
+        })
+        .collect()
 }
 
 fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
@@ -685,7 +740,6 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
     let mut signals = Vec::new();
     let mut all_pats = Vec::new();
     for sig in &s.signal {
-        ctx.check(&sig.pattern, &format!("set '{id}' signal"))?;
         if sig.topic && topic.is_none() {
             return ctx.err(
                 sig.pattern.span().start,
@@ -702,12 +756,22 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
     }
     let mut nots = Vec::new();
     for n in &s.nots {
-        ctx.check(&n.pattern, &format!("set '{id}' look-alike"))?;
         all_pats.push(n.pattern.get_ref().clone());
         nots.push((n.name.clone(), n.pattern.get_ref().clone()));
     }
-    let regex_set = pattern::compile_set(&all_pats)
-        .or_else(|e| ctx.err(s.id.span().start, format!("set '{id}': {e}")))?;
+    let escaped: Vec<String> = all_pats.iter().map(|p| pattern::ascii_escapes(p)).collect();
+    let regex_set = match SentenceSet::new(&escaped) {
+        Ok(set) => set,
+        Err(e) => {
+            // Building the set is the validation; only when it fails is each
+            // pattern parsed alone, so the error can name the bad one's line.
+            let patterns = s.signal.iter().map(|g| (&g.pattern, "signal"));
+            for (p, what) in patterns.chain(s.nots.iter().map(|n| (&n.pattern, "look-alike"))) {
+                ctx.check(p, &format!("set '{id}' {what}"))?;
+            }
+            return ctx.err(s.id.span().start, format!("set '{id}': {e}"));
+        }
+    };
     Ok(PatternSet {
         id,
         description: s.description,

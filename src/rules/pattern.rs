@@ -9,7 +9,8 @@
 //! extraction folds Unicode spaces to ASCII ones, so the meanings agree on
 //! them; an ASCII boundary or class can never split a UTF-8 character.
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
+use regex_automata::{Anchored, Input, Match, meta, nfa::thompson::WhichCaptures, util::syntax};
 
 /// Rewrites `\b`, `\w`, `\s` and `\d` to their ASCII forms (inside a
 /// character class, `\w`, `\s` and `\d` become their ASCII ranges);
@@ -58,13 +59,93 @@ pub fn check(pat: &str) -> Result<(), regex_syntax::ast::Error> {
         .map(drop)
 }
 
-/// A case-insensitive rule pattern (`(?-i)` inside turns that off).
-pub fn compile(pat: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&ascii_escapes(pat))
-        .case_insensitive(true)
-        .size_limit(1 << 24)
-        .dfa_size_limit(1 << 24)
-        .build()
+/// Regex program size limits: generous, so a lawyer's long alternation
+/// builds, but bounded, so a runaway repeat is a clear error.
+const SIZE_LIMIT: usize = 1 << 24;
+
+/// Builds `pat` (already rewritten by [`ascii_escapes`]) with Unicode mode
+/// off when the pattern allows it, else with it on. Unicode mode costs most
+/// of a rulebook's build time (case folding and UTF-8 automata for every
+/// class) and buys nothing on patterns that are ASCII apart from literal
+/// `£` or `’`: off, case folding is ASCII and the other escapes are already
+/// ASCII. A `str` regex refuses Unicode-off patterns that could match
+/// invalid UTF-8 (`.`, `[^x]`, `\W`); those are built with Unicode on.
+fn build_str(pat: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
+    let build = |unicode: bool| {
+        RegexBuilder::new(pat)
+            .case_insensitive(case_insensitive)
+            .unicode(unicode)
+            .size_limit(SIZE_LIMIT)
+            .dfa_size_limit(SIZE_LIMIT)
+            .build()
+    };
+    build(false).or_else(|_| build(true))
+}
+
+/// A case-insensitive rule pattern (`(?-i)` inside turns that off), for
+/// the lexicon's word lists and the sets' topics: the detectors ask whether
+/// and where it matches, never for groups.
+pub fn compile(pat: &str) -> Result<RulePattern, regex_automata::meta::BuildError> {
+    RulePattern::new(&ascii_escapes(pat))
+}
+
+/// A compiled rule pattern. Built without a literal prefilter: word lists
+/// are alternations of short, case-folded words, whose prefilter (many
+/// two-byte fingerprints) flagged nearly every position of a statement and
+/// cost more than the lazy DFA scan it was meant to skip, and building it
+/// was a third of the rulebook's compile time (BENCHMARKS.md, "Checker").
+#[derive(Debug, Clone)]
+pub struct RulePattern(meta::Regex);
+
+impl RulePattern {
+    fn new(pat: &str) -> Result<RulePattern, meta::BuildError> {
+        let build = |unicode: bool| {
+            meta::Regex::builder()
+                .configure(
+                    meta::Config::new()
+                        .auto_prefilter(false)
+                        .onepass(false)
+                        .backtrack(false)
+                        .which_captures(WhichCaptures::Implicit)
+                        .nfa_size_limit(Some(SIZE_LIMIT))
+                        .hybrid_cache_capacity(SIZE_LIMIT),
+                )
+                .syntax(
+                    syntax::Config::new()
+                        .case_insensitive(true)
+                        .unicode(unicode),
+                )
+                .build(pat)
+        };
+        build(false).or_else(|_| build(true)).map(RulePattern)
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+
+    /// The leftmost-first match.
+    pub fn find(&self, text: &str) -> Option<Match> {
+        self.0.find(text)
+    }
+
+    /// A match that starts at the first byte of `text`, if any.
+    pub fn find_at_start(&self, text: &str) -> Option<Match> {
+        self.0.find(Input::new(text).anchored(Anchored::Yes))
+    }
+
+    /// Successive non-overlapping matches.
+    pub fn find_iter<'r, 'h>(&'r self, text: &'h str) -> impl Iterator<Item = Match> + 'r
+    where
+        'h: 'r,
+    {
+        self.0.find_iter(text)
+    }
+}
+
+/// A case-insensitive pattern written in code, as a full `Regex`.
+pub fn fixed_ci(pat: &str) -> Result<Regex, regex::Error> {
+    build_str(&ascii_escapes(pat), true)
 }
 
 /// A pattern written in code, case-sensitive unless it says `(?i)`.
@@ -79,19 +160,7 @@ pub fn fixed(pat: &str) -> Regex {
 
 /// A pattern written in code, case-sensitive unless it says `(?i)`.
 pub fn try_fixed(pat: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(&ascii_escapes(pat))
-        .size_limit(1 << 24)
-        .dfa_size_limit(1 << 24)
-        .build()
-}
-
-/// A case-insensitive set of rule patterns, tested in one pass.
-pub fn compile_set(pats: &[String]) -> Result<RegexSet, regex::Error> {
-    RegexSetBuilder::new(pats.iter().map(|p| ascii_escapes(p)))
-        .case_insensitive(true)
-        .size_limit(1 << 26)
-        .dfa_size_limit(1 << 26)
-        .build()
+    build_str(&ascii_escapes(pat), false)
 }
 
 #[cfg(test)]

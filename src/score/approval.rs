@@ -6,8 +6,7 @@
 use super::dates::{FoundDate, find_dates};
 use super::sentences::Sentence;
 use crate::domain::Document;
-use crate::rules::Rulebook;
-use regex::Regex;
+use crate::rules::{RulePattern, Rulebook};
 
 /// How the approver was classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,15 +52,15 @@ pub struct ApprovalFound {
 }
 
 struct Lex<'a> {
-    verbs: &'a Regex,
-    weak: &'a Regex,
-    delegation: &'a Regex,
-    board: &'a Regex,
-    committee: &'a Regex,
-    executive: &'a Regex,
-    statement: &'a Regex,
-    other_doc: &'a Regex,
-    roles: &'a Regex,
+    verbs: &'a RulePattern,
+    weak: &'a RulePattern,
+    delegation: &'a RulePattern,
+    board: &'a RulePattern,
+    committee: &'a RulePattern,
+    executive: &'a RulePattern,
+    statement: &'a RulePattern,
+    other_doc: &'a RulePattern,
+    roles: &'a RulePattern,
 }
 
 fn lex(rules: &Rulebook) -> Option<Lex<'_>> {

@@ -48,6 +48,11 @@ pub fn last_of_month(year: i32, month: u32) -> NaiveDate {
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 
+/// Builds this module's pattern now (see `score::warm_up`).
+pub(crate) fn warm_up() {
+    date_regex();
+}
+
 fn date_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {

@@ -28,6 +28,11 @@ struct Res {
     fy_short: Regex,
 }
 
+/// Builds this module's patterns now (see `score::warm_up`).
+pub(crate) fn warm_up() {
+    res();
+}
+
 fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {

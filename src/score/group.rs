@@ -553,8 +553,19 @@ struct Entity {
 /// Words just before a name that make it an organisation other than those
 /// the statement covers: an owner, an approver outside the group, an
 /// adviser, a supplier or customer.
+/// Builds this module's patterns now (see `score::warm_up`).
+pub(crate) fn warm_up() {
+    LazyLock::force(&OUTSIDE_BEFORE);
+    LazyLock::force(&DEFINED_TERM);
+    LazyLock::force(&GROUP_CUES);
+    LazyLock::force(&NAMED_GROUP);
+    LazyLock::force(&NEGATED);
+    LazyLock::force(&PER_ENTITY_APPROVAL);
+    LazyLock::force(&COVERAGE_SENTENCE);
+}
+
 static OUTSIDE_BEFORE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::rules::pattern::compile(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
+    crate::rules::pattern::fixed_ci(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
     .ok()
 });
 
@@ -771,7 +782,7 @@ fn tidy_surface(s: &str) -> String {
 
 static DEFINED_TERM: LazyLock<Regex> = LazyLock::new(|| {
     // The alternation is a fixed list: the pattern cannot fail to compile.
-    crate::rules::pattern::compile(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?["“”'‘’]?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)["“”'‘’]?\s*(?:,[^)]{0,40})?\)"#)
+    crate::rules::pattern::fixed_ci(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?["“”'‘’]?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)["“”'‘’]?\s*(?:,[^)]{0,40})?\)"#)
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -795,7 +806,7 @@ static GROUP_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ];
     sources
         .iter()
-        .filter_map(|s| crate::rules::pattern::compile(s).ok())
+        .filter_map(|s| crate::rules::pattern::fixed_ci(s).ok())
         .collect()
 });
 
@@ -806,10 +817,10 @@ static NAMED_GROUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Words that turn a cue into its opposite ("has no subsidiaries").
 static NEGATED: LazyLock<Option<Regex>> =
-    LazyLock::new(|| crate::rules::pattern::compile(r"\b(?:no|not|any|without|none)\b").ok());
+    LazyLock::new(|| crate::rules::pattern::fixed_ci(r"\b(?:no|not|any|without|none)\b").ok());
 
 static PER_ENTITY_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
-    crate::rules::pattern::compile(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
+    crate::rules::pattern::fixed_ci(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -871,7 +882,7 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
 }
 
 static COVERAGE_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
-    crate::rules::pattern::compile(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
+    crate::rules::pattern::fixed_ci(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
     .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
 });
 
@@ -1155,7 +1166,7 @@ fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
 /// (several separated by `;`).
 pub fn member_names(name: &str) -> Vec<&str> {
     static TA: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        crate::rules::pattern::compile(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok()
+        crate::rules::pattern::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok()
     });
     match TA.as_ref() {
         Some(re) => re

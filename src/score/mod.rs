@@ -19,6 +19,17 @@ pub mod group;
 pub mod sentences;
 pub mod signature;
 
+/// Builds the scorer's own fixed patterns (dates, financial years,
+/// signatures, groups) ahead of the first statement. A one-shot `s54 check`
+/// calls this on a second thread while it loads the rulebook and extracts
+/// the text, so the two start-up costs overlap.
+pub fn warm_up() {
+    dates::warm_up();
+    fy::warm_up();
+    signature::warm_up();
+    group::warm_up();
+}
+
 use crate::domain::{
     Approval, Area, Areas, Assessment, BlockKind, CHECK_SCHEMA, Document, EntityType, Evidence,
     Extracted, FinancialYear, Finding, FindingStatus, Force, Group, RawBlock, Signature,

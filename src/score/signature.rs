@@ -8,7 +8,7 @@
 use super::dates::{FoundDate, find_dates};
 use super::sentences::Sentence;
 use crate::domain::Document;
-use crate::rules::Rulebook;
+use crate::rules::{RulePattern, Rulebook};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -61,6 +61,11 @@ struct Res {
     suffix: Regex,
 }
 
+/// Builds this module's patterns now (see `score::warm_up`).
+pub(crate) fn warm_up() {
+    res();
+}
+
 fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {
@@ -88,7 +93,7 @@ const PARTICLES: &[&str] = &[
 
 /// Byte length of a person's name at the start of `s`, if it begins with one
 /// (2–4 capitalised words, initials allowed, honorifics and honours skipped).
-pub fn name_prefix(s: &str, not_name: &Regex) -> Option<usize> {
+pub fn name_prefix(s: &str, not_name: &RulePattern) -> Option<usize> {
     let r = res();
     let mut count = 0usize;
     let mut end = 0usize;
@@ -143,14 +148,14 @@ pub fn name_prefix(s: &str, not_name: &Regex) -> Option<usize> {
 }
 
 /// True when the whole of `s` is a name (and nothing else).
-fn whole_name(s: &str, not_name: &Regex) -> Option<String> {
+fn whole_name(s: &str, not_name: &RulePattern) -> Option<String> {
     let t = s.trim().trim_end_matches(['.', ',']);
     let n = name_prefix(t, not_name)?;
     (n == t.len()).then(|| t.to_string())
 }
 
 /// The role at the start of `s` (after a comma or dash), if any.
-fn role_at_start(s: &str, roles: &Regex) -> Option<String> {
+fn role_at_start(s: &str, roles: &RulePattern) -> Option<String> {
     let t = s.trim_start_matches(|c: char| {
         c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '|')
     });
@@ -237,8 +242,7 @@ pub fn detect(
         // (a) an explicit block label at the start of a line.
         let trimmed = text.trim_start_matches(|c: char| !c.is_alphanumeric());
         let lead = text.len() - trimmed.len();
-        if let Some(m) = labels.find(trimmed)
-            && m.start() == 0
+        if let Some(m) = labels.find_at_start(trimmed)
             && (s.heading_like || trimmed.len() < 160)
         {
             let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
@@ -452,7 +456,7 @@ pub fn detect(
 mod tests {
     use super::*;
 
-    fn not_name() -> Regex {
+    fn not_name() -> RulePattern {
         let rules = Rulebook::embedded().unwrap();
         rules.lexicon("not_name_words").unwrap().clone()
     }

@@ -1,0 +1,202 @@
+//! A set of rule patterns tested together against one sentence: does any
+//! match, and which. Sets never say where a pattern matched, so they need
+//! only a forward lazy DFA over the sentence's bytes — not the capture,
+//! reverse and prefilter machinery a general regex builds. That machinery was
+//! most of a one-shot `s54 check`'s time (BENCHMARKS.md, "Checker").
+//!
+//! Patterns are built with Unicode mode off when they allow it: `.`, `[^.]`
+//! and `[\s\S]` then step over one byte, not one character (a `{0,140}` gap
+//! counts bytes), and case folding is ASCII. Rule patterns are English and
+//! their `\b \w \s \d` are ASCII already (see `pattern::ascii_escapes`). A
+//! set that needs Unicode (`\p{L}`, a non-ASCII class member) is built with
+//! it on.
+
+use regex_automata::{
+    Input, MatchKind, PatternSet,
+    hybrid::dfa::{Cache, DFA},
+    nfa::thompson::{self, NFA, WhichCaptures, pikevm::PikeVM},
+    util::{pool::Pool, syntax},
+};
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
+
+/// Generous enough for a lawyer's long alternations, bounded so that a
+/// runaway repeat is a clear error rather than gigabytes.
+const NFA_SIZE_LIMIT: usize = 1 << 26;
+/// Lazy DFA cache per thread. Sentences are short, so it rarely fills; when
+/// it does it is cleared and the search goes on.
+const DFA_CACHE_BYTES: usize = 1 << 26;
+
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SetError(String);
+
+/// Compiled patterns tested in one pass (cheap to clone).
+#[derive(Clone)]
+pub struct SentenceSet(Arc<Engines>);
+
+struct Engines {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+    /// Used only if the lazy DFA gives up on a haystack: never expected on
+    /// these patterns, but a wrong "no match" would be a wrong verdict.
+    pikevm: PikeVM,
+    len: usize,
+}
+
+impl std::fmt::Debug for SentenceSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SentenceSet({} patterns)", self.0.len)
+    }
+}
+
+impl SentenceSet {
+    /// Builds the set; patterns are case-insensitive (`(?-i)` turns that off)
+    /// and already rewritten by `pattern::ascii_escapes`.
+    pub fn new(patterns: &[String]) -> Result<SentenceSet, SetError> {
+        let nfa = build_nfa(patterns, false).or_else(|_| build_nfa(patterns, true))?;
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(MatchKind::All)
+                    .cache_capacity(DFA_CACHE_BYTES)
+                    .skip_cache_capacity_check(true),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| SetError(e.to_string()))?;
+        let pikevm = PikeVM::builder()
+            .configure(PikeVM::config().match_kind(MatchKind::All))
+            .build_from_nfa(nfa)
+            .map_err(|e| SetError(e.to_string()))?;
+        let for_caches = dfa.clone();
+        let make: CacheFn = Box::new(move || for_caches.create_cache());
+        Ok(SentenceSet(Arc::new(Engines {
+            dfa,
+            caches: Pool::new(make),
+            pikevm,
+            len: patterns.len(),
+        })))
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.0.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.len == 0
+    }
+
+    /// True when any pattern matches anywhere in `haystack`.
+    pub fn is_match(&self, haystack: &[u8]) -> bool {
+        let e = &*self.0;
+        let input = Input::new(haystack).earliest(true);
+        let mut cache = e.caches.get();
+        match e.dfa.try_search_fwd(&mut cache, &input) {
+            Ok(found) => found.is_some(),
+            Err(_) => e.pikevm.is_match(&mut e.pikevm.create_cache(), input),
+        }
+    }
+
+    /// Indexes of every pattern that matches somewhere in `haystack`, in
+    /// order.
+    pub fn matches(&self, haystack: &[u8]) -> Vec<usize> {
+        let e = &*self.0;
+        let input = Input::new(haystack);
+        let mut found = PatternSet::new(e.len);
+        let mut cache = e.caches.get();
+        if e.dfa
+            .try_which_overlapping_matches(&mut cache, &input, &mut found)
+            .is_err()
+        {
+            found.clear();
+            e.pikevm
+                .which_overlapping_matches(&mut e.pikevm.create_cache(), &input, &mut found);
+        }
+        found.iter().map(|p| p.as_usize()).collect()
+    }
+}
+
+fn build_nfa(patterns: &[String], unicode: bool) -> Result<NFA, SetError> {
+    thompson::Compiler::new()
+        .syntax(
+            syntax::Config::new()
+                .case_insensitive(true)
+                .unicode(unicode)
+                .utf8(false),
+        )
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(WhichCaptures::Implicit)
+                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+        )
+        .build_many(patterns)
+        .map_err(|e| SetError(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(pats: &[&str]) -> SentenceSet {
+        let pats: Vec<String> = pats
+            .iter()
+            .map(|p| crate::rules::pattern::ascii_escapes(p))
+            .collect();
+        SentenceSet::new(&pats).unwrap()
+    }
+
+    #[test]
+    fn says_which_patterns_match_case_insensitively() {
+        let s = set(&[r"\btrain(?:ed|ing)\b", r"\baudit", r"(?-i:Board)"]);
+        let hay = "All buyers were TRAINED; suppliers are audited by the board.";
+        assert!(s.is_match(hay.as_bytes()));
+        assert_eq!(s.matches(hay.as_bytes()), vec![0, 1]);
+        assert!(!s.is_match(b"nothing here"));
+        assert!(s.matches(b"nothing here").is_empty());
+    }
+
+    #[test]
+    fn gaps_and_non_ascii_text_match_without_unicode_mode() {
+        // `[\s\S]` and `[^.]` are single bytes here: a curly quote or a £
+        // inside the gap is three or two bytes, never a failed match.
+        let s = set(&[
+            r"\brisks?\b[\s\S]{0,40}\bcotton\b",
+            r"\blow\s+risk\b[^.]{0,30}\bbecause\b",
+        ]);
+        assert_eq!(
+            s.matches("Risk — the “cotton” we buy; low risk (£5m) because".as_bytes()),
+            vec![0, 1]
+        );
+        assert!(
+            !s.is_match(
+                "risk is low. cotton"
+                    .replace("is low", &"x".repeat(60))
+                    .as_bytes()
+            )
+        );
+    }
+
+    #[test]
+    fn non_ascii_literals_match() {
+        let s = set(&[r"last\s+year’s\s+statement", r"£\s?\d"]);
+        assert_eq!(
+            s.matches("Last year’s statement cost £5".as_bytes()),
+            vec![0, 1]
+        );
+    }
+
+    #[test]
+    fn a_pattern_that_needs_unicode_still_builds() {
+        let s = set(&[r"\p{Lu}{3}\s+ltd"]);
+        assert!(s.is_match("ÉÀÜ Ltd".as_bytes()));
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_an_error() {
+        assert!(SentenceSet::new(&["(unclosed".to_string()]).is_err());
+    }
+}
