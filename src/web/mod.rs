@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod cache;
 pub mod charts;
 pub mod check;
 pub mod dashboard;
@@ -51,6 +52,8 @@ pub struct WebConfig {
     pub check_concurrency: usize,
     /// Time a request may take before it is answered with 503.
     pub request_timeout: Duration,
+    /// Memory for rendered registry and statement pages (0: no cache).
+    pub page_cache_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
                 .map(|n| n.get())
                 .unwrap_or(2),
             request_timeout: Duration::from_secs(60),
+            page_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -73,6 +77,7 @@ struct Inner {
     config: WebConfig,
     limiter: RateLimiter,
     check_slots: Semaphore,
+    pages: cache::PageCache,
 }
 
 /// Shared state of every handler (cheap to clone).
@@ -99,6 +104,7 @@ impl AppState {
             limits,
             limiter: RateLimiter::new(config.check_rate),
             check_slots: Semaphore::new(config.check_concurrency.max(1)),
+            pages: cache::PageCache::new(config.page_cache_bytes),
             config,
         }))
     }
@@ -125,6 +131,10 @@ impl AppState {
     }
     pub fn check_slots(&self) -> &Semaphore {
         &self.0.check_slots
+    }
+    /// Rendered registry pages, by the registry's generation.
+    pub fn pages(&self) -> &cache::PageCache {
+        &self.0.pages
     }
 }
 
