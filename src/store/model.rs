@@ -223,7 +223,10 @@ pub struct VersionDetail {
 /// with them (see [`crate::store::Store::generation`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatementPageData {
-    pub detail: VersionDetail,
+    pub version: VersionSummary,
+    pub organisation: OrgRef,
+    pub text: String,
+    pub assessment: Option<Assessment>,
     pub previous: Option<(i64, String)>,
     pub generation: i64,
 }

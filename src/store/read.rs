@@ -790,7 +790,9 @@ impl Store {
 
     /// Everything the statement page shows, in one query (the page is served
     /// at thousands a second; every query is a round trip to a database
-    /// thread): the version in full, the previous registry year's counting
+    /// thread): the version with its text, assessment and organisation's
+    /// name (not the archived document's type and size: the page links to
+    /// the document instead), the previous registry year's counting
     /// version (id and text, for the diff) and the registry generation the
     /// read saw (for the page cache).
     pub async fn statement_page(&self, id: i64) -> Result<Option<StatementPageData>> {
@@ -800,8 +802,6 @@ impl Store {
             row: VersionRow,
             text: String,
             assessment: Option<String>,
-            content_type: Option<String>,
-            size: i64,
             org_name: String,
             prev_id: Option<i64>,
             prev_text: Option<String>,
@@ -811,11 +811,10 @@ impl Store {
         // the last seen; ties on first_seen go to the lowest id.
         let got: Option<PageRow> = on_backend!(self, pool => {
             sqlx::query_as(concat!(
-                "SELECT ", version_cols!(), ", v.text, v.assessment, d.content_type, d.size, o.name AS org_name, \
+                "SELECT ", version_cols!(), ", v.text, v.assessment, o.name AS org_name, \
                  p.id AS prev_id, p.text AS prev_text, \
                  (SELECT generation FROM registry_generation WHERE id = 1) AS generation \
-                 FROM statement_versions v JOIN documents d ON d.sha256 = v.document_sha256 \
-                 JOIN organisations o ON o.id = v.organisation_id \
+                 FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id \
                  LEFT JOIN statement_versions p ON p.id = (SELECT p2.id FROM statement_versions p2 \
                  WHERE p2.organisation_id = v.organisation_id AND p2.registry_year = v.registry_year - 1 \
                  ORDER BY p2.latest_in_year DESC, p2.first_seen DESC, p2.id ASC LIMIT 1) \
@@ -837,17 +836,13 @@ impl Store {
         };
         let version = got.row.into_domain();
         Ok(Some(StatementPageData {
-            detail: VersionDetail {
-                organisation: OrgRef {
-                    id: version.organisation_id,
-                    name: got.org_name,
-                },
-                version,
-                text: got.text,
-                assessment,
-                content_type: got.content_type,
-                size: got.size,
+            organisation: OrgRef {
+                id: version.organisation_id,
+                name: got.org_name,
             },
+            version,
+            text: got.text,
+            assessment,
             previous: got.prev_id.zip(got.prev_text),
             generation: got.generation,
         }))

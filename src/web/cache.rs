@@ -9,6 +9,7 @@
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// One cache of rendered pages (cheap to share behind the app state).
 #[derive(Debug)]
@@ -117,6 +118,41 @@ impl PageCache {
     }
 }
 
+/// Reads the registry generation for many concurrent requests with one
+/// query. A request may use a value only from a read that *began after the
+/// request arrived*: such a read sees every write committed before the
+/// request, which is all that reading the generation itself would
+/// guarantee. Reads run one at a time; requests arriving meanwhile wait
+/// for the next one and share it.
+#[derive(Debug, Default)]
+pub struct GenerationReader {
+    /// Orders arrivals and read starts.
+    clock: AtomicU64,
+    /// The last completed read: when it began (on `clock`) and what it saw.
+    last: tokio::sync::Mutex<Option<(u64, i64)>>,
+}
+
+impl GenerationReader {
+    /// The registry generation as of some moment after this call began.
+    pub async fn current<E, F, Fut>(&self, read: F) -> Result<i64, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<i64, E>>,
+    {
+        let arrived = self.clock.fetch_add(1, Ordering::SeqCst);
+        let mut last = self.last.lock().await;
+        if let Some((began, generation)) = *last
+            && began > arrived
+        {
+            return Ok(generation);
+        }
+        let began = self.clock.fetch_add(1, Ordering::SeqCst);
+        let generation = read().await?;
+        *last = Some((began, generation));
+        Ok(generation)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +225,53 @@ mod tests {
             seen.as_deref(),
             Some(&b"done"[..]),
             "and then finds its page"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_generation_read_is_shared_only_by_requests_that_arrived_before_it() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicI64;
+        let reader = Arc::new(GenerationReader::default());
+        let db = Arc::new(AtomicI64::new(1));
+        let reads = Arc::new(AtomicI64::new(0));
+        let read = |db: Arc<AtomicI64>, reads: Arc<AtomicI64>| async move {
+            reads.fetch_add(1, Ordering::SeqCst);
+            // A slow query: the value is taken when the read begins.
+            let v = db.load(Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok::<i64, ()>(v)
+        };
+        // One at a time: every call reads, and sees the latest write.
+        assert_eq!(
+            reader.current(|| read(db.clone(), reads.clone())).await,
+            Ok(1)
+        );
+        db.store(2, Ordering::SeqCst);
+        assert_eq!(
+            reader.current(|| read(db.clone(), reads.clone())).await,
+            Ok(2)
+        );
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+        // Many at once: they share reads, and none sees less than what was
+        // written before it arrived.
+        db.store(3, Ordering::SeqCst);
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let (reader, db, reads) = (reader.clone(), db.clone(), reads.clone());
+            tasks.push(tokio::spawn(async move {
+                reader.current(|| read(db, reads)).await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(3));
+        }
+        assert!(reads.load(Ordering::SeqCst) < 2 + 50, "reads were shared");
+        // A write after the last read: the next request reads again.
+        db.store(4, Ordering::SeqCst);
+        assert_eq!(
+            reader.current(|| read(db.clone(), reads.clone())).await,
+            Ok(4)
         );
     }
 

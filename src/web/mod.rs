@@ -78,6 +78,7 @@ struct Inner {
     limiter: RateLimiter,
     check_slots: Semaphore,
     pages: cache::PageCache,
+    generation: cache::GenerationReader,
 }
 
 /// Shared state of every handler (cheap to clone).
@@ -105,6 +106,7 @@ impl AppState {
             limiter: RateLimiter::new(config.check_rate),
             check_slots: Semaphore::new(config.check_concurrency.max(1)),
             pages: cache::PageCache::new(config.page_cache_bytes),
+            generation: cache::GenerationReader::default(),
             config,
         }))
     }
@@ -135,6 +137,16 @@ impl AppState {
     /// Rendered registry pages, by the registry's generation.
     pub fn pages(&self) -> &cache::PageCache {
         &self.0.pages
+    }
+    /// The registry generation as of some moment after this call began
+    /// (concurrent requests share one query).
+    pub async fn generation(&self) -> Result<i64, errors::WebError> {
+        let store = self.store()?;
+        self.0
+            .generation
+            .current(|| store.generation())
+            .await
+            .map_err(|e| errors::WebError::Internal(format!("generation: {e}")))
     }
 }
 

@@ -76,10 +76,7 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Byt
     let today = state.today();
     // Read before rendering: the page is at least as recent as this. Statuses
     // depend on the day too (due dates), so the day is part of the key.
-    let generation = store
-        .generation()
-        .await
-        .map_err(|e| WebError::Internal(format!("list: {e}")))?;
+    let generation = state.generation().await?;
     let key = format!("organisations:{today}:{}", q.canonical());
     if let Some(page) = state.pages().get(&key, generation) {
         return Ok(Html(page));

@@ -61,7 +61,7 @@ pub async fn page(
 }
 
 fn render(data: StatementPageData) -> Result<String, WebError> {
-    let d = data.detail;
+    let d = &data;
     let v = &d.version;
     let mut view = d.assessment.as_ref().map(AssessmentView::new);
     // Evidence spans of every finding, in the order findings_mut yields them.
