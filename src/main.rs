@@ -1,9 +1,9 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-// Building the rulebook's regexes is allocation-heavy (a third of a one-shot
-// `s54 check` was glibc malloc and free); mimalloc halves that cost and
-// keeps a long-running `serve` or `crawl` from fragmenting.
+// glibc malloc was a third of a one-shot `s54 check` (building the
+// rulebook's regexes allocates heavily) and ~15% of a loaded web server's CPU
+// (BENCHMARKS.md, "Checker" and "Web under load").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -591,20 +591,27 @@ impl Store {
         Ok(())
     }
 
-    /// Parents, first years, search text; PostgreSQL sequences moved past the explicit ids.
+    /// Parents, first years, search text (both backends); PostgreSQL sequences moved past the explicit ids.
     async fn finish_generated(&self, list: &[GenOrg]) -> Result<()> {
         macro_rules! run {
             ($pool:ident, $pg:expr) => {{
                 let mut tx = $pool.begin_write().await?;
-                for o in list.iter().filter(|o| o.parent_id.is_some() || o.first_year.is_some() || ($pg && o.latest_text.is_some())) {
+                for o in list.iter().filter(|o| o.parent_id.is_some() || o.first_year.is_some() || o.latest_text.is_some()) {
                     sqlx::query("UPDATE organisations SET parent_id = $2, first_year = $3 WHERE id = $1")
                         .bind(o.id)
                         .bind(o.parent_id)
                         .bind(o.first_year)
                         .execute(&mut *tx)
                         .await?;
-                    if $pg && let Some(t) = &o.latest_text {
-                        sqlx::query("UPDATE organisations SET search_text = $2 WHERE id = $1")
+                    // The latest text is known only once every version is
+                    // made, after the organisations' rows were written.
+                    if let Some(t) = &o.latest_text {
+                        let sql = if $pg {
+                            "UPDATE organisations SET search_text = $2 WHERE id = $1"
+                        } else {
+                            "UPDATE organisation_search SET statement_text = $2 WHERE rowid = $1"
+                        };
+                        sqlx::query(sql)
                             .bind(o.id)
                             .bind(t)
                             .execute(&mut *tx)

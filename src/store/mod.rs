@@ -35,6 +35,12 @@ use sqlx::sqlite::{
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Memory-mapped I/O per SQLite connection (SQLite caps it at its compiled
+/// maximum, 2 GB by default); the mapping is shared through the OS page cache.
+const SQLITE_MMAP_BYTES: i64 = 2_147_418_112;
+/// Page cache per SQLite connection: negative is KiB (here 32 MiB).
+const SQLITE_CACHE_KIB: i64 = -32_768;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -115,6 +121,12 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // Reads come from memory-mapped pages and a larger page cache
+                // per connection instead of a read() per page: on a registry
+                // of 100,000 organisations most of a search's time went to
+                // copying pages in.
+                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                .pragma("cache_size", SQLITE_CACHE_KIB.to_string())
                 // Export streams are long by design; they are not slow statements.
                 .disable_statement_logging();
             let pool = SqlitePoolOptions::new()

@@ -218,6 +218,19 @@ pub struct VersionDetail {
     pub size: i64,
 }
 
+/// What the statement page shows: the version, the previous registry
+/// year's counting version (id and text) and the registry generation read
+/// with them (see [`crate::store::Store::generation`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementPageData {
+    pub version: VersionSummary,
+    pub organisation: OrgRef,
+    pub text: String,
+    pub assessment: Option<Assessment>,
+    pub previous: Option<(i64, String)>,
+    pub generation: i64,
+}
+
 /// A stored document's bytes (the archived copy).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredDocument {

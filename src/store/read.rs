@@ -432,8 +432,17 @@ fn push_year_joins<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, year: i32)
 where
     i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
+    qb.push(" FROM organisations o");
+    push_version_joins(qb, year);
+}
+
+/// The `v` and `pv` joins of [`push_year_joins`] onto an `o` already named.
+fn push_version_joins<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<DB>, year: i32)
+where
+    i32: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
     qb.push(
-        " FROM organisations o LEFT JOIN statement_versions v ON v.organisation_id = o.id \
+        " LEFT JOIN statement_versions v ON v.organisation_id = o.id \
          AND v.latest_in_year = TRUE AND v.registry_year = ",
     );
     qb.push_bind(year);
@@ -535,14 +544,41 @@ struct ListRow {
     covered_by: Option<i64>,
 }
 
+/// The page's order over the organisation columns alone, when the sort
+/// needs nothing from the year's statement (`None`: it does).
+fn org_only_order(sort: OrgSort) -> Option<&'static str> {
+    match sort {
+        OrgSort::Name => Some(" ORDER BY o.name, o.id"),
+        OrgSort::NameDesc => Some(" ORDER BY o.name DESC, o.id DESC"),
+        OrgSort::TurnoverDesc => {
+            Some(" ORDER BY (o.turnover_gbp IS NULL), o.turnover_gbp DESC, o.name, o.id")
+        }
+        OrgSort::Newest => Some(" ORDER BY o.id DESC"),
+        OrgSort::ScoreDesc | OrgSort::ScoreAsc => None,
+    }
+}
+
+/// The columns of `organisations` the list reads (the inner page of
+/// [`list_query`] selects only these).
+const LIST_ORG_COLS: &str = "o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, o.turnover_gbp, \
+     o.parent_id, o.first_year, o.due_mmdd";
+
+/// A page of the registry list and the total for the pager. When neither
+/// the filters nor the sort look at the year's statement (no status or area
+/// filter, no score sort), the organisations are counted and paged on their
+/// own and only the page's rows are joined to their statements: a search
+/// matching most of the registry then never joins every match.
 macro_rules! list_query {
     ($pool:ident, $f:expr, $year:expr, $cutoff:expr, $data_start:expr, $fts:expr, $sqlite:expr) => {{
         let f = $f;
         let per_page = f.per_page.clamp(1, 500);
         let page = f.page.max(1);
-        let build = |qb: &mut QueryBuilder<_>| {
+        let org_only = f.status.is_none() && f.area_missing.is_none();
+        let org_order = org_only_order(f.sort).filter(|_| org_only);
+        // The columns of one list row over `o`, `v`, `pv`.
+        let select_row = |qb: &mut QueryBuilder<_>| {
             qb.push(
-                "SELECT * FROM (SELECT o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, \
+                "SELECT o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, \
                  o.turnover_gbp, o.parent_id, \
                  (CASE WHEN v.id IS NULL AND pv.id IS NOT NULL AND o.in_scope IS NOT FALSE \
                  THEN o.parent_id END) AS covered_by, ",
@@ -556,6 +592,10 @@ macro_rules! list_query {
                  (CASE WHEN v.id IS NOT NULL THEN v.url WHEN o.in_scope IS NOT FALSE THEN pv.url END) AS statement_url, \
                  (CASE WHEN v.id IS NOT NULL THEN v.score WHEN o.in_scope IS NOT FALSE THEN pv.score END) AS score",
             );
+        };
+        let build = |qb: &mut QueryBuilder<_>| {
+            qb.push("SELECT * FROM (");
+            select_row(qb);
             push_year_joins(qb, $year);
             push_list_filters(qb, f, $fts, $sqlite);
             qb.push(") t");
@@ -564,12 +604,38 @@ macro_rules! list_query {
                 qb.push_bind(s.as_str());
             }
         };
-        let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (");
-        build(&mut count);
-        count.push(") c");
-        let total: i64 = count.build_query_scalar().fetch_one($pool).await?;
+        let total: i64 = if org_only {
+            // Each organisation has at most one counting version per year
+            // (and so does its parent): the joins never add or drop a row.
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM organisations o");
+            push_list_filters(&mut count, f, $fts, $sqlite);
+            count.build_query_scalar().fetch_one($pool).await?
+        } else {
+            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (");
+            build(&mut count);
+            count.push(") c");
+            count.build_query_scalar().fetch_one($pool).await?
+        };
         let mut qb = QueryBuilder::new("");
-        build(&mut qb);
+        match org_order {
+            Some(order) => {
+                qb.push("SELECT * FROM (");
+                select_row(&mut qb);
+                qb.push(" FROM (SELECT ");
+                qb.push(LIST_ORG_COLS);
+                qb.push(" FROM organisations o");
+                push_list_filters(&mut qb, f, $fts, $sqlite);
+                qb.push(order);
+                qb.push(" LIMIT ");
+                qb.push_bind(i64::from(per_page));
+                qb.push(" OFFSET ");
+                qb.push_bind(i64::from(page - 1) * i64::from(per_page));
+                qb.push(") o");
+                push_version_joins(&mut qb, $year);
+                qb.push(") t");
+            }
+            None => build(&mut qb),
+        }
         qb.push(match f.sort {
             OrgSort::Name => " ORDER BY t.name, t.id",
             OrgSort::NameDesc => " ORDER BY t.name DESC, t.id DESC",
@@ -578,10 +644,12 @@ macro_rules! list_query {
             OrgSort::TurnoverDesc => " ORDER BY (t.turnover_gbp IS NULL), t.turnover_gbp DESC, t.name, t.id",
             OrgSort::Newest => " ORDER BY t.id DESC",
         });
-        qb.push(" LIMIT ");
-        qb.push_bind(i64::from(per_page));
-        qb.push(" OFFSET ");
-        qb.push_bind(i64::from(page - 1) * i64::from(per_page));
+        if org_order.is_none() {
+            qb.push(" LIMIT ");
+            qb.push_bind(i64::from(per_page));
+            qb.push(" OFFSET ");
+            qb.push_bind(i64::from(page - 1) * i64::from(per_page));
+        }
         let rows: Vec<ListRow> = qb.build_query_as().fetch_all($pool).await?;
         (rows, total, page, per_page)
     }};
@@ -674,53 +742,123 @@ impl Store {
         Ok(rows.into_iter().map(VersionRow::into_domain).collect())
     }
 
-    /// One version with its text and assessment.
+    /// One version with its text and assessment (one query).
     pub async fn version(&self, id: i64) -> Result<Option<VersionDetail>> {
-        type Extra = (String, Option<String>, Option<String>, i64, String);
-        let got: Option<(VersionRow, Extra)> = on_backend!(self, pool => {
-            let row: Option<VersionRow> = sqlx::query_as(concat!(
-                "SELECT ", version_cols!(), " FROM statement_versions v WHERE v.id = $1"
+        #[derive(sqlx::FromRow)]
+        struct DetailRow {
+            #[sqlx(flatten)]
+            row: VersionRow,
+            text: String,
+            assessment: Option<String>,
+            content_type: Option<String>,
+            size: i64,
+            org_name: String,
+        }
+        let got: Option<DetailRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ", version_cols!(), ", v.text, v.assessment, d.content_type, d.size, o.name AS org_name \
+                 FROM statement_versions v JOIN documents d ON d.sha256 = v.document_sha256 \
+                 JOIN organisations o ON o.id = v.organisation_id WHERE v.id = $1"
             ))
             .bind(id)
             .fetch_optional(pool)
-            .await?;
-            match row {
-                None => None,
-                Some(row) => {
-                    let extra: Extra = sqlx::query_as(
-                        "SELECT v.text, v.assessment, d.content_type, d.size, o.name FROM statement_versions v \
-                         JOIN documents d ON d.sha256 = v.document_sha256 \
-                         JOIN organisations o ON o.id = v.organisation_id WHERE v.id = $1",
-                    )
-                    .bind(id)
-                    .fetch_one(pool)
-                    .await?;
-                    Some((row, extra))
-                }
-            }
+            .await?
         });
-        let Some((row, (text, json, content_type, size, org_name))) = got else {
+        let Some(got) = got else {
             return Ok(None);
         };
-        let assessment: Option<Assessment> = match json {
+        let assessment: Option<Assessment> = match got.assessment {
             Some(j) => Some(
                 serde_json::from_str(&j)
                     .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))?,
             ),
             None => None,
         };
-        let version = row.into_domain();
+        let version = got.row.into_domain();
         Ok(Some(VersionDetail {
             organisation: OrgRef {
                 id: version.organisation_id,
-                name: org_name,
+                name: got.org_name,
             },
             version,
-            text,
+            text: got.text,
             assessment,
-            content_type,
-            size,
+            content_type: got.content_type,
+            size: got.size,
         }))
+    }
+
+    /// Everything the statement page shows, in one query (the page is served
+    /// at thousands a second; every query is a round trip to a database
+    /// thread): the version with its text, assessment and organisation's
+    /// name (not the archived document's type and size: the page links to
+    /// the document instead), the previous registry year's counting
+    /// version (id and text, for the diff) and the registry generation the
+    /// read saw (for the page cache).
+    pub async fn statement_page(&self, id: i64) -> Result<Option<StatementPageData>> {
+        #[derive(sqlx::FromRow)]
+        struct PageRow {
+            #[sqlx(flatten)]
+            row: VersionRow,
+            text: String,
+            assessment: Option<String>,
+            org_name: String,
+            prev_id: Option<i64>,
+            prev_text: Option<String>,
+            generation: i64,
+        }
+        // The previous year's counting version: the latest in the year, else
+        // the last seen; ties on first_seen go to the lowest id.
+        let got: Option<PageRow> = on_backend!(self, pool => {
+            sqlx::query_as(concat!(
+                "SELECT ", version_cols!(), ", v.text, v.assessment, o.name AS org_name, \
+                 p.id AS prev_id, p.text AS prev_text, \
+                 (SELECT generation FROM registry_generation WHERE id = 1) AS generation \
+                 FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id \
+                 LEFT JOIN statement_versions p ON p.id = (SELECT p2.id FROM statement_versions p2 \
+                 WHERE p2.organisation_id = v.organisation_id AND p2.registry_year = v.registry_year - 1 \
+                 ORDER BY p2.latest_in_year DESC, p2.first_seen DESC, p2.id ASC LIMIT 1) \
+                 WHERE v.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some(got) = got else {
+            return Ok(None);
+        };
+        let assessment: Option<Assessment> = match got.assessment {
+            Some(j) => Some(
+                serde_json::from_str(&j)
+                    .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))?,
+            ),
+            None => None,
+        };
+        let version = got.row.into_domain();
+        Ok(Some(StatementPageData {
+            organisation: OrgRef {
+                id: version.organisation_id,
+                name: got.org_name,
+            },
+            version,
+            text: got.text,
+            assessment,
+            previous: got.prev_id.zip(got.prev_text),
+            generation: got.generation,
+        }))
+    }
+
+    /// The registry's generation: it moves with every committed write to
+    /// organisations, versions, documents or declarations (triggers, migration
+    /// 0091), whichever process writes. Pages rendered at one generation are
+    /// current until it moves.
+    pub async fn generation(&self) -> Result<i64> {
+        let g: i64 = on_backend!(self, pool => {
+            sqlx::query_scalar("SELECT generation FROM registry_generation WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(g)
     }
 
     /// A stored document's bytes.

@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod cache;
 pub mod charts;
 pub mod check;
 pub mod dashboard;
@@ -51,6 +52,8 @@ pub struct WebConfig {
     pub check_concurrency: usize,
     /// Time a request may take before it is answered with 503.
     pub request_timeout: Duration,
+    /// Memory for rendered registry and statement pages (0: no cache).
+    pub page_cache_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -62,6 +65,7 @@ impl Default for WebConfig {
                 .map(|n| n.get())
                 .unwrap_or(2),
             request_timeout: Duration::from_secs(60),
+            page_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -73,6 +77,8 @@ struct Inner {
     config: WebConfig,
     limiter: RateLimiter,
     check_slots: Semaphore,
+    pages: cache::PageCache,
+    generation: cache::GenerationReader,
 }
 
 /// Shared state of every handler (cheap to clone).
@@ -99,6 +105,8 @@ impl AppState {
             limits,
             limiter: RateLimiter::new(config.check_rate),
             check_slots: Semaphore::new(config.check_concurrency.max(1)),
+            pages: cache::PageCache::new(config.page_cache_bytes),
+            generation: cache::GenerationReader::default(),
             config,
         }))
     }
@@ -125,6 +133,20 @@ impl AppState {
     }
     pub fn check_slots(&self) -> &Semaphore {
         &self.0.check_slots
+    }
+    /// Rendered registry pages, by the registry's generation.
+    pub fn pages(&self) -> &cache::PageCache {
+        &self.0.pages
+    }
+    /// The registry generation as of some moment after this call began
+    /// (concurrent requests share one query).
+    pub async fn generation(&self) -> Result<i64, errors::WebError> {
+        let store = self.store()?;
+        self.0
+            .generation
+            .current(|| store.generation())
+            .await
+            .map_err(|e| errors::WebError::Internal(format!("generation: {e}")))
     }
 }
 

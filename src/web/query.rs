@@ -26,6 +26,16 @@ impl<S: Send + Sync> FromRequestParts<S> for RawQuery {
 }
 
 impl RawQuery {
+    /// The pairs as one query string, in the order given: two requests with
+    /// the same canonical form read the same values.
+    pub fn canonical(&self) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            s.append_pair(k, v);
+        }
+        s.finish()
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()

@@ -8,9 +8,12 @@ use super::page::{Meta, thousands};
 use super::query::RawQuery;
 use super::view::{Tag, status_tag};
 use crate::domain::{Area, OrgType};
+use crate::store::{OrgFilter, Store};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
+use bytes::Bytes;
+use chrono::NaiveDate;
 
 pub struct Row {
     pub id: i64,
@@ -67,11 +70,36 @@ struct RegistryPage {
     export_json: String,
 }
 
-pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<String>, WebError> {
+pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Bytes>, WebError> {
     let filter = q.org_filter(200)?;
     let store = state.store()?;
+    let today = state.today();
+    // Read before rendering: the page is at least as recent as this. Statuses
+    // depend on the day too (due dates), so the day is part of the key.
+    let generation = state.generation().await?;
+    let key = format!("organisations:{today}:{}", q.canonical());
+    if let Some(page) = state.pages().get(&key, generation) {
+        return Ok(Html(page));
+    }
+    // A search can take tens of milliseconds: clients asking for the same
+    // page meanwhile wait for this render instead of repeating it.
+    let _rendering = state.pages().render_lock(&key).await;
+    if let Some(page) = state.pages().get(&key, generation) {
+        return Ok(Html(page));
+    }
+    let page = Bytes::from(render(store, &q, &filter, today).await?);
+    state.pages().put(key, generation, page.clone());
+    Ok(Html(page))
+}
+
+async fn render(
+    store: &Store,
+    q: &RawQuery,
+    filter: &OrgFilter,
+    today: NaiveDate,
+) -> Result<String, WebError> {
     let res = store
-        .list_organisations(&filter, state.today())
+        .list_organisations(filter, today)
         .await
         .map_err(|e| WebError::Internal(format!("list: {e}")))?;
     let pages = ((res.total.max(0) as u64).div_ceil(res.per_page.max(1) as u64)).max(1) as u32;
@@ -194,7 +222,6 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         export_json: export("json"),
     }
     .render()
-    .map(Html)
     .map_err(|e| {
         let _ = &year;
         WebError::Internal(format!("template: {e}"))

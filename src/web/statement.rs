@@ -11,10 +11,12 @@ use super::page::Meta;
 use super::query::path_id;
 use super::security::CSP_DOCUMENT;
 use super::view::{AssessmentView, Segment, Tag, highlight, status_tag};
+use crate::store::StatementPageData;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
+use bytes::Bytes;
 
 #[derive(Template)]
 #[template(path = "statement.html")]
@@ -38,23 +40,34 @@ struct StatementPage {
 pub async fn page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Html<String>, WebError> {
+) -> Result<Html<Bytes>, WebError> {
     let id = path_id(&raw)?;
     let store = state.store()?;
-    let internal = |e: crate::store::StoreError| WebError::Internal(format!("statement: {e}"));
-    let d = store
-        .version(id)
+    let data = store
+        .statement_page(id)
         .await
-        .map_err(internal)?
+        .map_err(|e| WebError::Internal(format!("statement: {e}")))?
         .ok_or_else(|| WebError::NotFound(format!("there is no statement {id}")))?;
+    // The generation was read with the data: a cached page of the same
+    // generation shows exactly this data, and rendering is skipped.
+    let key = format!("statement:{id}");
+    if let Some(page) = state.pages().get(&key, data.generation) {
+        return Ok(Html(page));
+    }
+    let generation = data.generation;
+    let page = Bytes::from(render(data)?);
+    state.pages().put(key, generation, page.clone());
+    Ok(Html(page))
+}
+
+fn render(data: StatementPageData) -> Result<String, WebError> {
+    let d = &data;
     let v = &d.version;
     let mut view = d.assessment.as_ref().map(AssessmentView::new);
     // Evidence spans of every finding, in the order findings_mut yields them.
     let mut spans = vec![];
-    if let Some(a) = &d.assessment {
+    if let (Some(a), Some(av)) = (&d.assessment, &view) {
         let mut order: Vec<&crate::domain::Finding> = vec![];
-        // Same grouping as AssessmentView: rebuild it to keep the order in step.
-        let av = AssessmentView::new(a);
         for group in [&av.to_fix, &av.advice, &av.proposals, &av.passed] {
             for fv in group {
                 if let Some(f) = a
@@ -85,20 +98,9 @@ pub async fn page(
     // The previous registry year's counting version, for the diff.
     let mut previous = None;
     let mut diff_lines = None;
-    if let Some(year) = v.registry_year {
-        let versions = store
-            .versions_of(v.organisation_id)
-            .await
-            .map_err(internal)?;
-        if let Some(prev) = versions
-            .iter()
-            .filter(|p| p.registry_year == Some(year - 1))
-            .max_by_key(|p| (p.latest_in_year, p.first_seen))
-            && let Some(pd) = store.version(prev.id).await.map_err(internal)?
-        {
-            diff_lines = diff::diff(&pd.text, &d.text);
-            previous = Some((prev.id, (year - 1).to_string()));
-        }
+    if let (Some(year), Some((prev_id, prev_text))) = (v.registry_year, &data.previous) {
+        diff_lines = diff::diff(prev_text, &d.text);
+        previous = Some((*prev_id, (year - 1).to_string()));
     }
     let h = &v.homepage;
     let homepage = match h.linked {
@@ -144,7 +146,6 @@ pub async fn page(
         previous,
     }
     .render()
-    .map(Html)
     .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
