@@ -42,7 +42,8 @@ pub enum CrawlError {
 /// How to crawl.
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
-    /// Sites crawled at once.
+    /// Sites fetched from at once (as many again may be being scored and
+    /// stored, their requests done).
     pub concurrency: usize,
     /// Minimum gap between two requests to one host.
     pub per_host_delay: Duration,
@@ -180,7 +181,8 @@ impl Crawl {
     }
 
     /// Works the queue until it is empty (jobs waiting for a retry later are
-    /// left for a later run), at most `concurrency` sites at once.
+    /// left for a later run), fetching from at most `concurrency` sites at
+    /// once.
     pub async fn run(self, on_site: Option<OnSite>) -> Result<Summary, CrawlError> {
         let this = Arc::new(self);
         let summary = Arc::new(Mutex::new(Summary {
