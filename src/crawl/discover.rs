@@ -252,8 +252,8 @@ impl FetchRecord {
 pub trait FetchLog: Send + Sync {
     /// The record of `url` if it was already fetched in this crawl round.
     fn done<'a>(&'a self, url: &'a str) -> BoxFut<'a, Result<Option<FetchRecord>, String>>;
-    /// Records a fetch (idempotent per URL and round).
-    fn record<'a>(&'a self, rec: &'a FetchRecord) -> BoxFut<'a, Result<(), String>>;
+    /// Records fetches, all at once (idempotent per URL and round).
+    fn record<'a>(&'a self, recs: &'a [FetchRecord]) -> BoxFut<'a, Result<(), String>>;
 }
 
 /// A log that remembers nothing (single runs, tests of discovery alone).
@@ -264,7 +264,7 @@ impl FetchLog for NoLog {
     fn done<'a>(&'a self, _url: &'a str) -> BoxFut<'a, Result<Option<FetchRecord>, String>> {
         Box::pin(async { Ok(None) })
     }
-    fn record<'a>(&'a self, _rec: &'a FetchRecord) -> BoxFut<'a, Result<(), String>> {
+    fn record<'a>(&'a self, _recs: &'a [FetchRecord]) -> BoxFut<'a, Result<(), String>> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -359,11 +359,15 @@ impl<'a> Discoverer<'a> {
         )
     }
 
-    async fn record_all(&self, recs: &[FetchRecord]) -> Result<(), DiscoverError> {
-        for rec in recs {
-            self.log.record(rec).await.map_err(DiscoverError::Log)?;
-        }
-        Ok(())
+    /// Logs a fetch with the robots.txt requests made on its way, in one
+    /// write (one commit per page instead of one per request).
+    async fn record_with_robots(
+        &self,
+        mut robots: Vec<FetchRecord>,
+        rec: &FetchRecord,
+    ) -> Result<(), DiscoverError> {
+        robots.push(rec.clone());
+        self.log.record(&robots).await.map_err(DiscoverError::Log)
     }
 
     /// Fetches `url` once per job and once per crawl round (via the log).
@@ -396,9 +400,8 @@ impl<'a> Discoverer<'a> {
                 // passing reason: retry the whole job later, record nothing.
                 return Err(DiscoverError::Transient(clone_err(e)));
             }
-            self.record_all(&robots).await?;
             let rec = FetchRecord::from_result(url, &r, spent);
-            self.log.record(&rec).await.map_err(DiscoverError::Log)?;
+            self.record_with_robots(robots, &rec).await?;
             if !matches!(r, Err(FetchError::RobotsDisallowed { .. })) {
                 self.outcome.fetched += 1;
             }
@@ -647,9 +650,8 @@ impl<'a> Discoverer<'a> {
             rec.body
         } else {
             let (r, spent, robots) = self.fetch(url, SITEMAP_CAP).await;
-            self.record_all(&robots).await?;
             let rec = FetchRecord::from_result(url, &r, spent);
-            self.log.record(&rec).await.map_err(DiscoverError::Log)?;
+            self.record_with_robots(robots, &rec).await?;
             self.outcome.fetched += 1;
             if let Err(e) = &r {
                 self.outcome.errors.push((url.to_string(), e.kind()));

@@ -13,6 +13,7 @@ pub mod page;
 pub mod politeness;
 pub mod robots;
 pub mod worker;
+mod writes;
 
 pub use fetch::{FetchConfig, Fetcher, Gate};
 pub use politeness::Politeness;

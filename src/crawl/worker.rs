@@ -3,7 +3,7 @@
 //! organisation's website and stores every statement found, scored.
 //!
 //! Resumable at any point: every fetch is logged per crawl round
-//! ([`crate::store::Store::log_crawl_fetch`]) and replayed after a restart
+//! ([`crate::store::Store::log_crawl_fetches`]) and replayed after a restart
 //! instead of fetched again; storing a version is idempotent (the same bytes
 //! only move `last_seen`); a job whose worker died comes back when its lease
 //! expires. On PostgreSQL several processes share the queue (`SKIP LOCKED`)
@@ -12,6 +12,7 @@
 use super::discover::{
     BoxFut, DiscoverError, Discoverer, FetchLog, FetchRecord, FoundStatement, homepage_url,
 };
+use super::writes::Writes;
 use super::{FetchConfig, FetchError, Fetcher, Gate, Politeness, Robots};
 use crate::domain::SourceKind;
 use crate::rules::Rulebook;
@@ -41,7 +42,8 @@ pub enum CrawlError {
 /// How to crawl.
 #[derive(Debug, Clone)]
 pub struct CrawlConfig {
-    /// Sites crawled at once.
+    /// Sites fetched from at once (as many again may be being scored and
+    /// stored, their requests done).
     pub concurrency: usize,
     /// Minimum gap between two requests to one host.
     pub per_host_delay: Duration,
@@ -87,30 +89,6 @@ pub struct Summary {
     pub round_finished: bool,
 }
 
-/// Serialises this process's database writes on SQLite, which has one
-/// writer anyway: queued here, writers wait on a fair async lock instead of
-/// SQLite's busy handler, whose sleeps grow to tens of milliseconds under
-/// contention. On PostgreSQL writes run concurrently.
-#[derive(Clone, Debug, Default)]
-struct WriteGate(Option<Arc<tokio::sync::Mutex<()>>>);
-
-impl WriteGate {
-    fn for_store(store: &Store) -> Self {
-        WriteGate(
-            (store.kind() == BackendKind::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(()))),
-        )
-    }
-    async fn run<F: std::future::Future>(&self, f: F) -> F::Output {
-        match &self.0 {
-            Some(m) => {
-                let _g = m.lock().await;
-                f.await
-            }
-            None => f.await,
-        }
-    }
-}
-
 /// Called after each site with a short message (progress bars).
 pub type OnSite = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -124,7 +102,11 @@ pub struct Crawl {
     polite: Arc<Politeness>,
     round: i64,
     worker_prefix: String,
-    writes: WriteGate,
+    writes: Writes,
+    /// Sites being scored and stored, after their network slot was handed
+    /// on: bounded like the network slots so a slow writer holds back
+    /// fetching instead of piling finished sites up in memory.
+    storing: Arc<tokio::sync::Semaphore>,
 }
 
 impl Crawl {
@@ -176,7 +158,8 @@ impl Crawl {
             "crawl round ready"
         );
         let crawl = Crawl {
-            writes: WriteGate::for_store(&store),
+            writes: Writes::for_store(&store),
+            storing: Arc::new(tokio::sync::Semaphore::new(cfg.concurrency)),
             store,
             cfg,
             rules: Arc::new(rules),
@@ -198,7 +181,8 @@ impl Crawl {
     }
 
     /// Works the queue until it is empty (jobs waiting for a retry later are
-    /// left for a later run), at most `concurrency` sites at once.
+    /// left for a later run), fetching from at most `concurrency` sites at
+    /// once.
     pub async fn run(self, on_site: Option<OnSite>) -> Result<Summary, CrawlError> {
         let this = Arc::new(self);
         let summary = Arc::new(Mutex::new(Summary {
@@ -216,17 +200,24 @@ impl Crawl {
             if first_err.is_some() {
                 break;
             }
-            let Ok(permit) = net.clone().acquire_owned().await else {
+            let Ok(first) = net.clone().acquire_owned().await else {
                 break;
             };
-            let job = this
+            // One claim for every free slot: a single write instead of one
+            // per site, so sites whose slots free up together start together.
+            let mut permits = vec![first];
+            while let Ok(p) = net.clone().try_acquire_owned() {
+                permits.push(p);
+            }
+            let jobs = this
                 .writes
-                .run(this.store.claim_jobs(&me, 1, this.cfg.lease))
-                .await?
-                .into_iter()
-                .next();
-            let Some(job) = job else {
-                drop(permit);
+                .run(
+                    this.store
+                        .claim_jobs(&me, permits.len() as u32, this.cfg.lease),
+                )
+                .await?;
+            if jobs.is_empty() {
+                drop(permits);
                 if !tasks.is_empty() {
                     // Our own sites are still running: wait for one (or a
                     // moment), then look for work again.
@@ -246,11 +237,15 @@ impl Crawl {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 this.writes.run(this.store.reclaim_expired()).await?;
                 continue;
-            };
-            let (this2, summary, on_site, me) =
-                (this.clone(), summary.clone(), on_site.clone(), me.clone());
-            tasks
-                .spawn(async move { this2.job(job, me, permit, &summary, on_site.as_ref()).await });
+            }
+            // Slots beyond the jobs claimed are dropped (freed) here.
+            for (job, permit) in jobs.into_iter().zip(permits) {
+                let (this2, summary, on_site, me) =
+                    (this.clone(), summary.clone(), on_site.clone(), me.clone());
+                tasks.spawn(
+                    async move { this2.job(job, me, permit, &summary, on_site.as_ref()).await },
+                );
+            }
         }
         while let Some(done) = tasks.join_next().await {
             note_task(done, &mut first_err);
@@ -277,9 +272,7 @@ impl Crawl {
         on_site: Option<&OnSite>,
     ) -> Result<(), CrawlError> {
         let Some(org_id) = job.organisation_id else {
-            self.writes
-                .run(self.store.complete_job(job.id, &me))
-                .await?;
+            self.writes.complete_job(job.id, &me).await?;
             return Ok(());
         };
         let heartbeat = {
@@ -307,9 +300,7 @@ impl Crawl {
         let result = self.site(org_id, summary, permit).instrument(span).await;
         let msg = match result {
             Ok(msg) => {
-                self.writes
-                    .run(self.store.complete_job(job.id, &me))
-                    .await?;
+                self.writes.complete_job(job.id, &me).await?;
                 msg
             }
             Err(SiteError::Retry(reason, kind)) => {
@@ -346,10 +337,9 @@ impl Crawl {
     }
 
     /// Crawls one organisation's site and stores what it finds.
-    /// `permit` is one of the `concurrency` site slots, held until the
-    /// site's statements are stored: letting storing pile up behind the
-    /// single SQLite writer starved the fetching (measured: slower, and
-    /// memory grew with the backlog).
+    /// `permit` is one of the `concurrency` network slots, held until the
+    /// site's last request is done; scoring and storing then run under a
+    /// storing slot, so the next site's requests overlap them.
     async fn site(
         &self,
         org_id: i64,
@@ -383,7 +373,7 @@ impl Crawl {
                     body: None,
                     duration_ms: None,
                 };
-                log.record(&rec)
+                log.record(std::slice::from_ref(&rec))
                     .await
                     .map_err(|e| SiteError::Retry(e, "store"))?;
                 add_error(summary, "invalid_url");
@@ -397,6 +387,10 @@ impl Crawl {
             on_robots: None,
         };
         let discovered = Discoverer::new(&self.fetcher, gate, &log).run(&home).await;
+        // Waits for a storing slot before handing the network slot on: when
+        // storing falls behind, fetching slows down with it.
+        let _storing = self.storing.acquire().await.ok();
+        drop(permit);
         let outcome = match discovered {
             Ok(o) => o,
             Err(DiscoverError::Transient(e)) => {
@@ -441,7 +435,6 @@ impl Crawl {
             duration_ms = started.elapsed().as_millis() as u64,
             "site crawled"
         );
-        drop(permit);
         Ok(format!(
             "{}: {} statement(s), {} new",
             org.name,
@@ -505,7 +498,7 @@ impl Crawl {
             },
             fetch_id,
         };
-        Ok(self.writes.run(self.store.record_version(&v)).await?)
+        Ok(self.writes.record_version(v).await?)
     }
 }
 
@@ -558,7 +551,7 @@ impl From<StoreError> for SiteError {
 /// The fetch log of one organisation in one round, in the store.
 struct DbLog {
     store: Store,
-    writes: WriteGate,
+    writes: Writes,
     round: i64,
     org: i64,
     ids: Mutex<HashMap<String, i64>>,
@@ -571,6 +564,26 @@ impl DbLog {
             .unwrap_or_else(|p| p.into_inner())
             .get(url)
             .copied()
+    }
+    fn new_fetch(&self, rec: &FetchRecord) -> NewFetch {
+        NewFetch {
+            organisation_id: Some(self.org),
+            url: rec.url.clone(),
+            final_url: rec.final_url.clone(),
+            status: rec.status,
+            content_type: rec.content_type.clone(),
+            size: rec.body.as_ref().map(|b| b.len() as u64),
+            duration_ms: rec.duration_ms,
+            robots: if rec.error_kind.as_deref() == Some("robots_disallowed") {
+                "disallowed".into()
+            } else {
+                "allowed".into()
+            },
+            error_kind: rec.error_kind.clone(),
+            error_message: rec.error.clone(),
+            document_sha256: rec.body.as_ref().map(|b| crate::extract::sha256_hex(b)),
+            fetched_at: crate::store::now(),
+        }
     }
     fn remember(&self, url: &str, id: i64) {
         self.ids
@@ -604,37 +617,20 @@ impl FetchLog for DbLog {
         })
     }
 
-    fn record<'a>(&'a self, rec: &'a FetchRecord) -> BoxFut<'a, Result<(), String>> {
+    fn record<'a>(&'a self, recs: &'a [FetchRecord]) -> BoxFut<'a, Result<(), String>> {
         Box::pin(async move {
-            let sha = rec.body.as_ref().map(|b| crate::extract::sha256_hex(b));
-            let nf = NewFetch {
-                organisation_id: Some(self.org),
-                url: rec.url.clone(),
-                final_url: rec.final_url.clone(),
-                status: rec.status,
-                content_type: rec.content_type.clone(),
-                size: rec.body.as_ref().map(|b| b.len() as u64),
-                duration_ms: rec.duration_ms,
-                robots: if rec.error_kind.as_deref() == Some("robots_disallowed") {
-                    "disallowed".into()
-                } else {
-                    "allowed".into()
-                },
-                error_kind: rec.error_kind.clone(),
-                error_message: rec.error.clone(),
-                document_sha256: sha,
-                fetched_at: crate::store::now(),
-            };
-            let id = self
+            let fetches: Vec<(NewFetch, Option<Arc<Vec<u8>>>)> = recs
+                .iter()
+                .map(|r| (self.new_fetch(r), r.body.clone()))
+                .collect();
+            let ids = self
                 .writes
-                .run(self.store.log_crawl_fetch(
-                    self.round,
-                    &nf,
-                    rec.body.as_deref().map(|b| b.as_slice()),
-                ))
+                .log_fetches(self.round, fetches)
                 .await
                 .map_err(|e| e.to_string())?;
-            self.remember(&rec.url, id);
+            for (r, id) in recs.iter().zip(ids) {
+                self.remember(&r.url, id);
+            }
             Ok(())
         })
     }

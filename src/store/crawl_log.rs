@@ -26,6 +26,85 @@ pub struct CrawlTarget {
     pub website: String,
 }
 
+/// The statements of [`Store::log_crawl_fetches`] on an open transaction
+/// `$tx` (either backend); evaluates to the fetch ids.
+macro_rules! log_fetches_in {
+    ($tx:ident, $round:expr, $fetches:expr) => {{
+        let ts = now();
+        let mut ids = Vec::with_capacity($fetches.len());
+        for (f, body) in $fetches {
+            let org = f.organisation_id.unwrap_or(0);
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT fetch_id FROM crawl_pages WHERE round_id = $1 AND organisation_id = $2 AND url = $3",
+            )
+            .bind($round)
+            .bind(org)
+            .bind(&f.url)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    if let (Some(b), Some(sha)) = (body, &f.document_sha256) {
+                        sqlx::query(
+                            "INSERT INTO documents (sha256, content_type, size, compression, bytes, created_at) \
+                             VALUES ($1, $2, $3, 'none', $4, $5) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(sha)
+                        .bind(&f.content_type)
+                        .bind(b.len() as i64)
+                        .bind(&b[..])
+                        .bind(ts)
+                        .execute(&mut *$tx)
+                        .await?;
+                    }
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
+                         robots, error_kind, error_message, document_sha256, fetched_at) \
+                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
+                    )
+                    .bind(f.organisation_id)
+                    .bind(&f.url)
+                    .bind(&f.final_url)
+                    .bind(f.status.map(i32::from))
+                    .bind(&f.content_type)
+                    .bind(f.size.map(|s| s as i64))
+                    .bind(f.duration_ms.map(|s| s as i64))
+                    .bind(if f.robots.is_empty() { "unknown" } else { f.robots.as_str() })
+                    .bind(&f.error_kind)
+                    .bind(&f.error_message)
+                    .bind(&f.document_sha256)
+                    .bind(f.fetched_at)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO crawl_pages (round_id, organisation_id, url, fetch_id) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind($round)
+                    .bind(org)
+                    .bind(&f.url)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        ids
+    }};
+}
+
+/// [`Store::log_crawl_fetches`] inside a caller's SQLite transaction (the
+/// crawler's batched writes).
+pub(super) async fn log_fetches_in(
+    c: &mut sqlx::SqliteConnection,
+    round: i64,
+    fetches: &[(NewFetch, Option<std::sync::Arc<Vec<u8>>>)],
+) -> Result<Vec<i64>> {
+    Ok(log_fetches_in!(c, round, fetches))
+}
+
 impl Store {
     /// The open crawl round, or a new one. Returns `(id, created)`.
     pub async fn open_crawl_round(&self) -> Result<(i64, bool)> {
@@ -123,78 +202,22 @@ impl Store {
         }))
     }
 
-    /// Records a fetch made in `round` (and its body, stored once by hash),
-    /// in one transaction. Idempotent: a URL already logged for the
-    /// organisation in the round keeps its first record. Returns the fetch id.
-    pub async fn log_crawl_fetch(
+    /// Records fetches made in `round` (robots.txt and the page it let
+    /// through, say; bodies stored once by hash) in one transaction.
+    /// Idempotent: a URL already logged for the organisation in the round
+    /// keeps its first record. Returns the fetch ids in order.
+    pub async fn log_crawl_fetches(
         &self,
         round: i64,
-        f: &NewFetch,
-        body: Option<&[u8]>,
-    ) -> Result<i64> {
-        let org = f.organisation_id.unwrap_or(0);
-        let ts = now();
-        let id = on_backend!(self, pool => {
+        fetches: &[(&NewFetch, Option<&[u8]>)],
+    ) -> Result<Vec<i64>> {
+        let ids = on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT fetch_id FROM crawl_pages WHERE round_id = $1 AND organisation_id = $2 AND url = $3",
-            )
-            .bind(round)
-            .bind(org)
-            .bind(&f.url)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let id = match existing {
-                Some(id) => id,
-                None => {
-                    if let (Some(b), Some(sha)) = (body, &f.document_sha256) {
-                        sqlx::query(
-                            "INSERT INTO documents (sha256, content_type, size, compression, bytes, created_at) \
-                             VALUES ($1, $2, $3, 'none', $4, $5) ON CONFLICT DO NOTHING",
-                        )
-                        .bind(sha)
-                        .bind(&f.content_type)
-                        .bind(b.len() as i64)
-                        .bind(b)
-                        .bind(ts)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
-                         robots, error_kind, error_message, document_sha256, fetched_at) \
-                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-                    )
-                    .bind(f.organisation_id)
-                    .bind(&f.url)
-                    .bind(&f.final_url)
-                    .bind(f.status.map(i32::from))
-                    .bind(&f.content_type)
-                    .bind(f.size.map(|s| s as i64))
-                    .bind(f.duration_ms.map(|s| s as i64))
-                    .bind(if f.robots.is_empty() { "unknown" } else { f.robots.as_str() })
-                    .bind(&f.error_kind)
-                    .bind(&f.error_message)
-                    .bind(&f.document_sha256)
-                    .bind(f.fetched_at)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO crawl_pages (round_id, organisation_id, url, fetch_id) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(round)
-                    .bind(org)
-                    .bind(&f.url)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                    id
-                }
-            };
+            let ids = log_fetches_in!(tx, round, fetches);
             tx.commit().await?;
-            id
+            ids
         });
-        Ok(id)
+        Ok(ids)
     }
 
     /// Puts one finished job back in the queue (a new round for one

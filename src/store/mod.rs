@@ -20,6 +20,8 @@ mod write;
 // Added by the crawler: crawl rounds and the per-round fetch log.
 mod crawl_log;
 pub use crawl_log::{CrawlTarget, LoggedFetch};
+mod batch;
+pub use batch::{BatchDone, BatchWrite};
 
 pub use generate::GenerateStats;
 pub use model::*;

@@ -47,6 +47,26 @@ impl From<JobRow> for Job {
     }
 }
 
+const COMPLETE_JOB: &str = "UPDATE crawl_jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, \
+     last_error = NULL, updated_at = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2";
+
+/// [`Store::complete_job`] inside a caller's SQLite transaction (the
+/// crawler's batched writes).
+pub(super) async fn complete_job_in(
+    c: &mut sqlx::SqliteConnection,
+    id: i64,
+    worker: &str,
+) -> Result<bool> {
+    let n = sqlx::query(COMPLETE_JOB)
+        .bind(id)
+        .bind(worker)
+        .bind(now())
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
 fn delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
 }
@@ -185,10 +205,7 @@ impl Store {
         let ts = now();
         let n = on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let n = sqlx::query(
-                "UPDATE crawl_jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, \
-                 last_error = NULL, updated_at = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-            )
+            let n = sqlx::query(COMPLETE_JOB)
             .bind(id)
             .bind(worker)
             .bind(ts)

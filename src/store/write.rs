@@ -1091,6 +1091,15 @@ impl Store {
     }
 }
 
+/// [`Store::record_version`] inside a caller's SQLite transaction (the
+/// crawler's batched writes).
+pub(super) async fn record_version_in(
+    c: &mut sqlx::SqliteConnection,
+    v: &NewVersion,
+) -> Result<Recorded> {
+    Ok(record_in_tx!(c, v, true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -671,6 +671,124 @@ async fn crawl_queue_leases_and_politeness_on_both_backends() {
     on_both(queue_story).await;
 }
 
+/// The crawler's batched writes: all committed together, and a write that
+/// fails is undone alone while the others in its batch stay.
+async fn batch_story(url: String) {
+    let store = Store::open(&url).await.expect("open");
+    let org = store
+        .upsert_organisation(&company("Batch Test Ltd", "BT000001", 40_000_000))
+        .await
+        .unwrap()
+        .id();
+    let (round, _) = store.open_crawl_round().await.unwrap();
+    let (job, _) = store
+        .enqueue_job(&NewJob {
+            organisation_id: Some(org),
+            url: String::new(),
+            kind: "discover".into(),
+        })
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs("batcher", 1, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let body = b"<html>statement</html>".to_vec();
+    let fetch = |url: &str, sha: Option<String>| NewFetch {
+        organisation_id: Some(org),
+        url: url.into(),
+        status: Some(200),
+        robots: "allowed".into(),
+        document_sha256: sha,
+        fetched_at: Utc::now().trunc_subsecs(6),
+        ..Default::default()
+    };
+    let sha = s54::extract::sha256_hex(&body);
+    let now = Utc::now().trunc_subsecs(6);
+    let writes = vec![
+        BatchWrite::LogFetches {
+            round,
+            fetches: vec![
+                (fetch("https://bt.example/robots.txt", None), None),
+                (
+                    fetch("https://bt.example/", Some(sha.clone())),
+                    Some(std::sync::Arc::new(body.clone())),
+                ),
+            ],
+        },
+        // No such organisation: this write fails, alone.
+        BatchWrite::RecordVersion(Box::new(version(
+            org + 1000,
+            "https://bt.example/x",
+            "gone",
+            now,
+            None,
+            Some(true),
+        ))),
+        BatchWrite::RecordVersion(Box::new(version(
+            org,
+            "https://bt.example/msa",
+            "Our statement",
+            now,
+            None,
+            Some(true),
+        ))),
+        BatchWrite::CompleteJob {
+            id: job,
+            worker: "batcher".into(),
+        },
+    ];
+    let mut done = store.write_batch(&writes).await.expect("batch commits");
+    assert_eq!(done.len(), 4);
+    let completed = done.pop().unwrap().expect("complete").completed().unwrap();
+    assert!(completed, "the lease holder completes its job");
+    let recorded = done.pop().unwrap().expect("record").recorded().unwrap();
+    assert!(matches!(recorded, Recorded::New(_)), "{recorded:?}");
+    assert!(done.pop().unwrap().is_err(), "unknown organisation refused");
+    // Undone to its savepoint: not even its document was kept.
+    assert!(
+        store
+            .document(&s54::extract::sha256_hex(b"gone"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let ids = done.pop().unwrap().expect("log").fetch_ids().unwrap();
+    assert_eq!(ids.len(), 2);
+
+    let home = store
+        .logged_fetch(round, org, "https://bt.example/")
+        .await
+        .unwrap()
+        .expect("logged");
+    assert_eq!(home.fetch_id, ids[1]);
+    assert_eq!(home.body.as_deref(), Some(&body[..]));
+    assert!(
+        store
+            .logged_fetch(round, org, "https://bt.example/robots.txt")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let versions = store.versions_of(org).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].url, "https://bt.example/msa");
+    assert_eq!(store.job(job).await.unwrap().unwrap().state, "done");
+    // Logging the same URL again in the round keeps the first record.
+    let again = store
+        .log_crawl_fetches(round, &[(&fetch("https://bt.example/", None), None)])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![ids[1]]);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn batched_writes_commit_together_and_fail_alone_on_both_backends() {
+    on_both(batch_story).await;
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/csv")
