@@ -1147,6 +1147,137 @@ async fn rescore_replaces_assessments_in_place_on_both_backends() {
     on_both(rescore_story).await;
 }
 
+/// Every (organisation, year) of `org` has exactly one version that counts:
+/// the latest seen (ties: highest id).
+async fn assert_latest_in_year(store: &Store, org: i64) {
+    let mut by_year: std::collections::BTreeMap<Option<i32>, Vec<VersionSummary>> =
+        Default::default();
+    for v in store.versions_of(org).await.unwrap() {
+        by_year.entry(v.registry_year).or_default().push(v);
+    }
+    for (year, vs) in by_year {
+        let latest = vs
+            .iter()
+            .max_by_key(|v| (v.first_seen, v.id))
+            .expect("non-empty group");
+        for v in &vs {
+            assert_eq!(
+                v.latest_in_year,
+                v.id == latest.id,
+                "organisation {org}, year {year:?}, version {}",
+                v.id
+            );
+        }
+    }
+}
+
+/// Checks that every stored version holds `want[id]` and what derives from it.
+async fn assert_stored(store: &Store, want: &std::collections::HashMap<i64, Assessment>) {
+    let mut orgs = std::collections::BTreeSet::new();
+    for (id, expected) in want {
+        let stored = store.version(*id).await.unwrap().expect("version kept");
+        assert_eq!(
+            stored.assessment.as_ref(),
+            Some(expected),
+            "version {id} holds its own assessment"
+        );
+        let v = &stored.version;
+        assert_eq!(v.score, Some(i32::from(expected.score)), "version {id}");
+        assert_eq!(v.fy_start, expected.financial_year.start, "version {id}");
+        assert_eq!(
+            v.approval_present,
+            Some(expected.approval.present),
+            "version {id}"
+        );
+        let (status, reasons) = s54::registry::judge_version(Some(expected), v.homepage.linked);
+        assert_eq!(v.status, Some(status), "version {id}");
+        assert_eq!(v.reasons, reasons, "version {id}");
+        orgs.insert(v.organisation_id);
+    }
+    for org in orgs {
+        assert_latest_in_year(store, org).await;
+    }
+}
+
+/// Rescore over a generated registry: afterwards every version's stored
+/// assessment (and its derived columns) is a fresh check of that version's
+/// own text. Every version's assessment differs (its source names its own
+/// document), so a batch written to the wrong rows fails here. A direct batch
+/// write in reverse id order with shifted years comes first, so the batched
+/// year and latest-in-year paths run both ways.
+async fn rescore_every_version_story(url: String) {
+    use s54::registry::rescore;
+    let store = Store::open(&url).await.expect("open");
+    // At most one generated version per organisation and year (six slots
+    // each), so the generated latest-in-year flags already hold.
+    store.generate(60, 300, 11).await.expect("generate");
+    let rules = std::sync::Arc::new(s54::rules::Rulebook::embedded().expect("rules"));
+    let items = store.versions_for_rescore(0, 1_000).await.unwrap();
+    assert_eq!(items.len(), 300);
+    let fresh: std::collections::HashMap<i64, Assessment> = items
+        .iter()
+        .map(|i| (i.id, rescore::score_item(i, &rules)))
+        .collect();
+    let distinct: std::collections::HashSet<String> = fresh
+        .values()
+        .map(|a| serde_json::to_string(a).unwrap())
+        .collect();
+    assert_eq!(distinct.len(), items.len(), "every version's check differs");
+    let mut stale = 0;
+    for (id, a) in &fresh {
+        if store
+            .version(*id)
+            .await
+            .unwrap()
+            .unwrap()
+            .assessment
+            .as_ref()
+            != Some(a)
+        {
+            stale += 1;
+        }
+    }
+    assert!(stale > 0, "the generated assessments are not the checker's");
+
+    // A batch in reverse id order, every other version a year later.
+    let shifted: Vec<(i64, Assessment)> = items
+        .iter()
+        .rev()
+        .map(|i| {
+            let mut a = fresh[&i.id].clone();
+            if i.id % 2 == 0 {
+                a.financial_year.end = Some(
+                    a.financial_year
+                        .end
+                        .unwrap_or(date(2023, 3, 31))
+                        .checked_add_months(chrono::Months::new(12))
+                        .expect("date in range"),
+                );
+            }
+            (i.id, a)
+        })
+        .collect();
+    store.update_assessments(&shifted).await.expect("update");
+    assert_stored(&store, &shifted.iter().cloned().collect()).await;
+
+    let n = rescore::rescore_all(&store, rules.clone(), 2, |_| {})
+        .await
+        .expect("rescore");
+    assert_eq!(n, 300);
+    assert_eq!(
+        store.versions_for_rescore(0, 1_000).await.unwrap().len(),
+        300,
+        "no version duplicated"
+    );
+    assert_stored(&store, &fresh).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn rescore_stores_a_fresh_check_of_every_version_on_both_backends() {
+    on_both(rescore_every_version_story).await;
+}
+
 async fn generate_story(url: String) {
     let store = Store::open(&url).await.expect("open");
     let stats = store.generate(120, 400, 7).await.expect("generate");
