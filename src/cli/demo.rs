@@ -3,7 +3,7 @@
 use crate::crawl::worker::{Crawl, CrawlConfig};
 use crate::demo::DemoSites;
 use crate::rules::Rulebook;
-use crate::store::Store;
+use crate::store::{Store, Workload};
 use anyhow::Context;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -23,7 +23,7 @@ pub fn run(addr: &str) -> anyhow::Result<ExitCode> {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
         let url = format!("sqlite://{}", path.display());
-        let store = Store::open(&url)
+        let store = Store::open_with(&url, Workload::Serve)
             .await
             .context("cannot create the demo database")?;
         let csv = sites.organisations_csv();

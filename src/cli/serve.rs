@@ -1,7 +1,7 @@
 //! `s54 serve`: the web dashboard and JSON API.
 
 use crate::rules::Rulebook;
-use crate::store::Store;
+use crate::store::{Store, Workload};
 use crate::web::{self, AppState, WebConfig};
 use anyhow::Context;
 use std::process::ExitCode;
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 pub fn run(db: &str, addr: &str) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     rt.block_on(async {
-        let store = Store::open(db)
+        let store = Store::open_with(db, Workload::Serve)
             .await
             .context("cannot open the registry database")?;
         serve_store(store, addr).await

@@ -106,31 +106,51 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// What a process will mostly do with the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Commands that read or write the registry once through (`import`,
+    /// `crawl`, `export`, `rescore`, tests).
+    Batch,
+    /// The web server: many small reads of the same pages, for hours.
+    Serve,
+}
+
 impl Store {
     /// Opens (and creates, for SQLite) the database at `url` and applies
     /// pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, Workload::Batch).await
+    }
+
+    /// [`Store::open`] for a given workload (only SQLite is tuned by it).
+    pub async fn open_with(url: &str, workload: Workload) -> Result<Store> {
         let redacted = crate::config::DbUrl(url.to_string()).to_string();
         let open_err = |reason| StoreError::Open {
             url: redacted.clone(),
             reason,
         };
         let backend = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)
+            let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(open_err)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // Export streams are long by design; they are not slow statements.
+                .disable_statement_logging();
+            if workload == Workload::Serve {
                 // Reads come from memory-mapped pages and a larger page cache
                 // per connection instead of a read() per page: on a registry
                 // of 100,000 organisations most of a search's time went to
-                // copying pages in.
-                .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
-                .pragma("cache_size", SQLITE_CACHE_KIB.to_string())
-                // Export streams are long by design; they are not slow statements.
-                .disable_statement_logging();
+                // copying pages in. Not for one-pass commands: the mapped
+                // pages count in their resident memory, and an export's
+                // memory must stay flat (BENCHMARKS.md, "Registry").
+                opts = opts
+                    .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                    .pragma("cache_size", SQLITE_CACHE_KIB.to_string());
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
