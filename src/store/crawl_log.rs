@@ -2,7 +2,7 @@
 //! that makes a restarted crawl replay pages instead of fetching them again,
 //! re-queueing one job, releasing a host slot, and the crawl targets.
 
-use super::write::BeginWrite;
+use super::write::{BeginWrite, insert_fetch};
 use super::{NewFetch, Result, Store, now, on_backend};
 use chrono::{DateTime, Utc};
 
@@ -58,25 +58,7 @@ macro_rules! log_fetches_in {
                         .execute(&mut *$tx)
                         .await?;
                     }
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
-                         robots, error_kind, error_message, document_sha256, fetched_at) \
-                         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-                    )
-                    .bind(f.organisation_id)
-                    .bind(&f.url)
-                    .bind(&f.final_url)
-                    .bind(f.status.map(i32::from))
-                    .bind(&f.content_type)
-                    .bind(f.size.map(|s| s as i64))
-                    .bind(f.duration_ms.map(|s| s as i64))
-                    .bind(if f.robots.is_empty() { "unknown" } else { f.robots.as_str() })
-                    .bind(&f.error_kind)
-                    .bind(&f.error_message)
-                    .bind(&f.document_sha256)
-                    .bind(f.fetched_at)
-                    .fetch_one(&mut *$tx)
-                    .await?;
+                    let id: i64 = insert_fetch!(f, f.fetched_at, &mut *$tx).await?;
                     sqlx::query(
                         "INSERT INTO crawl_pages (round_id, organisation_id, url, fetch_id) VALUES ($1, $2, $3, $4)",
                     )

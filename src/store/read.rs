@@ -767,13 +767,7 @@ impl Store {
         let Some(got) = got else {
             return Ok(None);
         };
-        let assessment: Option<Assessment> = match got.assessment {
-            Some(j) => Some(
-                serde_json::from_str(&j)
-                    .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))?,
-            ),
-            None => None,
-        };
+        let assessment = parse_assessment(id, got.assessment.as_deref())?;
         let version = got.row.into_domain();
         Ok(Some(VersionDetail {
             organisation: OrgRef {
@@ -827,13 +821,7 @@ impl Store {
         let Some(got) = got else {
             return Ok(None);
         };
-        let assessment: Option<Assessment> = match got.assessment {
-            Some(j) => Some(
-                serde_json::from_str(&j)
-                    .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))?,
-            ),
-            None => None,
-        };
+        let assessment = parse_assessment(id, got.assessment.as_deref())?;
         let version = got.row.into_domain();
         Ok(Some(StatementPageData {
             organisation: OrgRef {
@@ -1348,4 +1336,13 @@ impl Store {
             })
             .boxed())
     }
+}
+
+/// A stored assessment read back (`None` when the version has none).
+fn parse_assessment(id: i64, json: Option<&str>) -> Result<Option<Assessment>> {
+    json.map(|j| {
+        serde_json::from_str(j)
+            .map_err(|e| StoreError::Corrupt(format!("assessment of version {id}: {e}")))
+    })
+    .transpose()
 }

@@ -1,7 +1,7 @@
 //! Support for `s54 rescore`: read versions in id order, write back new
 //! assessments (derived data only: a version's bytes, URL and dates never change).
 
-use super::write::{BeginWrite, Derived, derive, mark_latest_in_year};
+use super::write::{BeginWrite, Derived, bind_derived, derive, mark_latest_in_year};
 use super::{Backend, Result, Store, StoreError, on_backend};
 use crate::domain::{Assessment, Block, OrgType, SourceInfo, SourceKind};
 use crate::registry::YearEnd;
@@ -181,31 +181,17 @@ impl Store {
                     let Some((org, fye, first_seen, linked, old_year)) = contexts.remove(id) else {
                         continue;
                     };
-                    let usual = fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
-                    let d = derive(Some(a), usual, first_seen, linked);
-                    let json =
-                        serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked)?;
+                    bind_derived!(
                     sqlx::query(
                         "UPDATE statement_versions SET assessment=$2, fy_start=$3, fy_end=$4, registry_year=$5, \
                          year_basis=$6, verdict=$7, score=$8, status=$9, reasons=$10, approval_present=$11, \
                          approval_date=$12, signature_present=$13, signatory=$14, areas_covered=$15, late=$16 WHERE id=$1",
                     )
                     .bind(id)
-                    .bind(json)
-                    .bind(d.fy_start)
-                    .bind(d.fy_end)
-                    .bind(d.registry_year)
-                    .bind(d.year_basis)
-                    .bind(&d.verdict)
-                    .bind(d.score)
-                    .bind(d.status.as_str())
-                    .bind(&d.reasons)
-                    .bind(d.approval_present)
-                    .bind(d.approval_date)
-                    .bind(d.signature_present)
-                    .bind(&d.signatory)
-                    .bind(&d.areas_covered)
-                    .bind(d.late)
+                    .bind(json),
+                        d
+                    )
                     .execute(&mut *tx)
                     .await?;
                     if old_year != Some(d.registry_year) {
@@ -252,10 +238,7 @@ impl Store {
                     let Some((org, fye, first_seen, linked, old_year)) = contexts.remove(id) else {
                         continue;
                     };
-                    let usual = fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
-                    let d = derive(Some(a), usual, first_seen, linked);
-                    let json =
-                        serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked)?;
                     if old_year != Some(d.registry_year) {
                         if let Some(y) = old_year {
                             touched.insert((org, y));
@@ -397,4 +380,18 @@ impl PgColumns {
         self.areas_covered.push(d.areas_covered);
         self.late.push(d.late);
     }
+}
+
+/// The columns a version's new assessment derives, and the assessment as
+/// stored (JSON), from the version's context.
+fn rederive(
+    a: &Assessment,
+    usual_year_end: Option<&str>,
+    first_seen: DateTime<Utc>,
+    linked: Option<bool>,
+) -> Result<(Derived, String)> {
+    let usual = usual_year_end.and_then(|f| YearEnd::parse(f).ok());
+    let d = derive(Some(a), usual, first_seen, linked);
+    let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok((d, json))
 }

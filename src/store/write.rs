@@ -883,7 +883,8 @@ macro_rules! record_in_tx {
                 };
                 let blocks = serde_json::to_string(&v.blocks).map_err(|e| StoreError::Invalid(e.to_string()))?;
                 let h = &v.homepage;
-                let id: i64 = sqlx::query_scalar(
+                let id: i64 = bind_derived!(
+sqlx::query_scalar(
                     "INSERT INTO statement_versions (organisation_id, document_sha256, url, first_seen, last_seen, \
                      text, assessment, fy_start, fy_end, registry_year, year_basis, verdict, score, status, reasons, \
                      approval_present, approval_date, signature_present, signatory, areas_covered, late, \
@@ -897,21 +898,9 @@ macro_rules! record_in_tx {
                 .bind(&v.url)
                 .bind(seen_at)
                 .bind(&v.text)
-                .bind(json)
-                .bind(d.fy_start)
-                .bind(d.fy_end)
-                .bind(d.registry_year)
-                .bind(d.year_basis)
-                .bind(&d.verdict)
-                .bind(d.score)
-                .bind(d.status.as_str())
-                .bind(&d.reasons)
-                .bind(d.approval_present)
-                .bind(d.approval_date)
-                .bind(d.signature_present)
-                .bind(&d.signatory)
-                .bind(&d.areas_covered)
-                .bind(d.late)
+                .bind(json),
+                    d
+                )
                 .bind(h.linked)
                 .bind(&h.found_via)
                 .bind(&h.homepage_url)
@@ -948,6 +937,54 @@ macro_rules! record_in_tx {
         }
     }};
 }
+
+/// Binds a [`Derived`]'s columns in table order, `fy_start` to `late`
+/// (inserting a version and rescoring one write the same fourteen).
+macro_rules! bind_derived {
+    ($q:expr, $d:expr) => {
+        $q.bind($d.fy_start)
+            .bind($d.fy_end)
+            .bind($d.registry_year)
+            .bind($d.year_basis)
+            .bind(&$d.verdict)
+            .bind($d.score)
+            .bind($d.status.as_str())
+            .bind(&$d.reasons)
+            .bind($d.approval_present)
+            .bind($d.approval_date)
+            .bind($d.signature_present)
+            .bind(&$d.signatory)
+            .bind(&$d.areas_covered)
+            .bind($d.late)
+    };
+}
+pub(crate) use bind_derived;
+
+/// The query that records one fetch (`$f`: a [`NewFetch`]) fetched at
+/// `$at`, returning its id; the caller awaits it on its executor.
+macro_rules! insert_fetch {
+    ($f:expr, $at:expr, $exec:expr) => {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
+             robots, error_kind, error_message, document_sha256, fetched_at) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
+        )
+        .bind($f.organisation_id)
+        .bind(&$f.url)
+        .bind(&$f.final_url)
+        .bind($f.status.map(i32::from))
+        .bind(&$f.content_type)
+        .bind($f.size.map(|s| s as i64))
+        .bind($f.duration_ms.map(|s| s as i64))
+        .bind(if $f.robots.is_empty() { "unknown" } else { $f.robots.as_str() })
+        .bind(&$f.error_kind)
+        .bind(&$f.error_message)
+        .bind(&$f.document_sha256)
+        .bind($at)
+        .fetch_one($exec)
+    };
+}
+pub(crate) use insert_fetch;
 
 /// Marks which version counts for (organisation, year): the latest first seen.
 macro_rules! mark_latest_in_year {
@@ -1029,25 +1066,7 @@ impl Store {
     pub async fn record_fetch(&self, f: &NewFetch) -> Result<i64> {
         let id = on_backend!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let id = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO fetches (organisation_id, url, final_url, status, content_type, size, duration_ms, \
-                 robots, error_kind, error_message, document_sha256, fetched_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING id",
-            )
-            .bind(f.organisation_id)
-            .bind(&f.url)
-            .bind(&f.final_url)
-            .bind(f.status.map(i32::from))
-            .bind(&f.content_type)
-            .bind(f.size.map(|s| s as i64))
-            .bind(f.duration_ms.map(|s| s as i64))
-            .bind(if f.robots.is_empty() { "unknown" } else { f.robots.as_str() })
-            .bind(&f.error_kind)
-            .bind(&f.error_message)
-            .bind(&f.document_sha256)
-            .bind(f.fetched_at.trunc_subsecs(6))
-            .fetch_one(&mut *tx)
-            .await?;
+            let id = insert_fetch!(f, f.fetched_at.trunc_subsecs(6), &mut *tx).await?;
             tx.commit().await?;
             id
         });
