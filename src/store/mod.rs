@@ -16,6 +16,7 @@ pub mod model;
 mod queue;
 mod read;
 mod rescore;
+mod sqlite_config;
 mod write;
 // Added by the crawler: crawl rounds and the per-round fetch log.
 mod crawl_log;
@@ -131,6 +132,7 @@ impl Store {
             reason,
         };
         let backend = if url.starts_with("sqlite:") {
+            sqlite_config::configure_once();
             let mut opts = SqliteConnectOptions::from_str(url)
                 .map_err(open_err)?
                 .create_if_missing(true)
