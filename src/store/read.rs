@@ -544,6 +544,26 @@ struct ListRow {
     covered_by: Option<i64>,
 }
 
+/// The FTS5 query and the query as typed when a SQLite list is a word
+/// search and nothing else (no filter, status or area), so its total can be
+/// counted in the full-text index alone.
+fn search_only_match<'f>(
+    f: &'f OrgFilter,
+    fts: Option<&'f str>,
+    sqlite: bool,
+) -> Option<(&'f str, &'f str)> {
+    let q = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty())?;
+    let plain = f.sector.as_deref().is_none_or(str::is_empty)
+        && f.org_type.is_none()
+        && f.in_scope.is_none()
+        && !f.public_bodies
+        && !f.groups
+        && f.status.is_none()
+        && f.area_missing.is_none();
+    (sqlite && plain).then_some(())?;
+    Some((fts?, q))
+}
+
 /// The page's order over the organisation columns alone, when the sort
 /// needs nothing from the year's statement (`None`: it does).
 fn org_only_order(sort: OrgSort) -> Option<&'static str> {
@@ -604,7 +624,36 @@ macro_rules! list_query {
                 qb.push_bind(s.as_str());
             }
         };
-        let total: i64 = if org_only {
+        let search_only = search_only_match(f, $fts, $sqlite);
+        // Whether the page reads the name index in order, probing each row
+        // against the matches, instead of sorting every match by name.
+        let mut name_scan = false;
+        let total: i64 = if let Some((m, q)) = search_only {
+            // Counted in the full-text index itself (its doclist: a few ms
+            // for 65,000 matches) instead of joining every match to its
+            // organisation (35 ms). Each search row is an organisation's: same
+            // rowid, written in the same transaction, never deleted.
+            let mut count = QueryBuilder::new(
+                "SELECT (SELECT COUNT(*) FROM organisation_search WHERE organisation_search MATCH ",
+            );
+            count.push_bind(m);
+            count.push(") + (SELECT COUNT(*) FROM organisations o WHERE o.company_number = ");
+            count.push_bind(q);
+            count.push(
+                " AND NOT EXISTS (SELECT 1 FROM organisation_search s \
+                 WHERE s.organisation_search MATCH ",
+            );
+            count.push_bind(m);
+            count.push(" AND s.rowid = o.id)), (SELECT MAX(id) FROM organisations)");
+            let (total, max_id): (i64, Option<i64>) = count.build_query_as().fetch_one($pool).await?;
+            // A word in at least one organisation in 20 (by id, an upper
+            // bound of their number): the page's rows come within the first
+            // few hundred names, where sorting every match costs ~40 ms.
+            name_scan = matches!(f.sort, OrgSort::Name | OrgSort::NameDesc)
+                && total.saturating_mul(20) >= max_id.unwrap_or(0)
+                && i64::from(page) * i64::from(per_page) <= 5_000;
+            total
+        } else if org_only {
             // Each organisation has at most one counting version per year
             // (and so does its parent): the joins never add or drop a row.
             let mut count = QueryBuilder::new("SELECT COUNT(*) FROM organisations o");
@@ -623,7 +672,11 @@ macro_rules! list_query {
                 select_row(&mut qb);
                 qb.push(" FROM (SELECT ");
                 qb.push(LIST_ORG_COLS);
-                qb.push(" FROM organisations o");
+                qb.push(if name_scan {
+                    " FROM organisations o INDEXED BY organisations_name"
+                } else {
+                    " FROM organisations o"
+                });
                 push_list_filters(&mut qb, f, $fts, $sqlite);
                 qb.push(order);
                 qb.push(" LIMIT ");
