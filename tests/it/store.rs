@@ -1629,3 +1629,66 @@ async fn paging_story(url: String) {
 async fn list_paging_visits_every_row_once_and_agrees_with_the_export_on_both_backends() {
     on_both(paging_story).await;
 }
+
+/// On PostgreSQL the generation moves at commit, the last write of a
+/// transaction, so two writers that wait for each other's rows never
+/// deadlock on it (with the counter locked from a transaction's first write,
+/// the first writer held it while waiting for a row of the second, which
+/// waited for it).
+#[tokio::test]
+async fn writers_waiting_on_each_other_never_deadlock_on_the_generation_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = Store::open(&db.url).await.expect("open");
+    let before = store.generation().await.unwrap();
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    const INSERT: &str = "INSERT INTO organisations (name, normalised_name, company_number, due_mmdd, \
+         created_at, updated_at) VALUES ($1, $1, $2, '0930', now(), now()) ON CONFLICT DO NOTHING";
+    let mut first = pool.begin().await.unwrap();
+    sqlx::query(INSERT)
+        .bind("One Ltd")
+        .bind("DL000001")
+        .execute(&mut *first)
+        .await
+        .unwrap();
+    let second = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let mut t = pool.begin().await?;
+            sqlx::query(INSERT)
+                .bind("Two Ltd")
+                .bind("DL000002")
+                .execute(&mut *t)
+                .await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            t.commit().await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The first writer now needs the second's uncommitted row: it waits.
+    sqlx::query(INSERT)
+        .bind("Two again Ltd")
+        .bind("DL000002")
+        .execute(&mut *first)
+        .await
+        .expect("the first writer's insert waits, and is not a deadlock victim");
+    first.commit().await.expect("the first writer commits");
+    second
+        .await
+        .unwrap()
+        .expect("the second writer commits, and is not a deadlock victim");
+    assert_eq!(
+        store.generation().await.unwrap(),
+        before + 2,
+        "one move per writing transaction"
+    );
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM organisations WHERE company_number LIKE 'DL%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 2);
+    pool.close().await;
+    store.close().await;
+}
