@@ -1278,6 +1278,29 @@ async fn rescore_stores_a_fresh_check_of_every_version_on_both_backends() {
     on_both(rescore_every_version_story).await;
 }
 
+/// One page of a plain search of the registry list.
+async fn search_page(
+    store: &Store,
+    q: &str,
+    sort: OrgSort,
+    page: u32,
+    per_page: u32,
+) -> Page<OrgListItem> {
+    store
+        .list_organisations(
+            &OrgFilter {
+                q: Some(q.into()),
+                sort,
+                page,
+                per_page,
+                ..Default::default()
+            },
+            date(2026, 11, 25),
+        )
+        .await
+        .unwrap()
+}
+
 async fn generate_story(url: String) {
     let store = Store::open(&url).await.expect("open");
     let stats = store.generate(120, 400, 7).await.expect("generate");
@@ -1299,31 +1322,11 @@ async fn generate_story(url: String) {
         .await
         .unwrap();
     assert!(matches!(id, Upserted::Inserted(_)));
-    let page = store
-        .list_organisations(
-            &OrgFilter {
-                q: Some("Northgate".into()),
-                per_page: 5,
-                ..Default::default()
-            },
-            date(2026, 11, 25),
-        )
-        .await
-        .unwrap();
+    let page = search_page(&store, "Northgate", OrgSort::Name, 1, 5).await;
     assert!(page.total > 0);
     // Statement text is searchable on both backends: every generated
     // statement opens with "modern slavery statement", no name has "slavery".
-    let page = store
-        .list_organisations(
-            &OrgFilter {
-                q: Some("slavery".into()),
-                per_page: 5,
-                ..Default::default()
-            },
-            date(2026, 11, 25),
-        )
-        .await
-        .unwrap();
+    let page = search_page(&store, "slavery", OrgSort::Name, 1, 5).await;
     assert!(
         page.total > 50,
         "statement text not searchable: {}",
@@ -1339,19 +1342,7 @@ async fn generate_story(url: String) {
                 let mut seen = Vec::new();
                 let mut total = None;
                 for p in 1.. {
-                    let page = store
-                        .list_organisations(
-                            &OrgFilter {
-                                q: Some(q.into()),
-                                sort,
-                                page: p,
-                                per_page: 7,
-                                ..Default::default()
-                            },
-                            date(2026, 11, 25),
-                        )
-                        .await
-                        .unwrap();
+                    let page = search_page(store, q, sort, p, 7).await;
                     total = Some(page.total);
                     if page.items.is_empty() {
                         break;
@@ -1379,17 +1370,7 @@ async fn generate_story(url: String) {
     }
     // A company number is found though it is not a word of the text, and
     // counted once.
-    let page = store
-        .list_organisations(
-            &OrgFilter {
-                q: Some("AG000001".into()),
-                per_page: 5,
-                ..Default::default()
-            },
-            date(2026, 11, 25),
-        )
-        .await
-        .unwrap();
+    let page = search_page(&store, "AG000001", OrgSort::Name, 1, 5).await;
     assert_eq!(
         (
             page.total,
