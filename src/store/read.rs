@@ -542,6 +542,9 @@ struct ListRow {
     statement_url: Option<String>,
     score: Option<i32>,
     covered_by: Option<i64>,
+    /// Rows the filters let through, when the query counts them.
+    #[sqlx(default)]
+    total_rows: Option<i64>,
 }
 
 /// The FTS5 query and the query as typed when a SQLite list is a word
@@ -613,8 +616,14 @@ macro_rules! list_query {
                  (CASE WHEN v.id IS NOT NULL THEN v.score WHEN o.in_scope IS NOT FALSE THEN pv.score END) AS score",
             );
         };
-        let build = |qb: &mut QueryBuilder<_>| {
-            qb.push("SELECT * FROM (");
+        // `with_total`: each row also carries the number of rows the filters
+        // let through (a window over them, computed in the same pass).
+        let build = |qb: &mut QueryBuilder<_>, with_total: bool| {
+            qb.push(if with_total {
+                "SELECT *, COUNT(*) OVER () AS total_rows FROM ("
+            } else {
+                "SELECT * FROM ("
+            });
             select_row(qb);
             push_year_joins(qb, $year);
             push_list_filters(qb, f, $fts, $sqlite);
@@ -628,7 +637,10 @@ macro_rules! list_query {
         // Whether the page reads the name index in order, probing each row
         // against the matches, instead of sorting every match by name.
         let mut name_scan = false;
-        let total: i64 = if let Some((m, q)) = search_only {
+        // `None`: the filters look at the year's statement, so the page query
+        // counts while it filters (one pass over every organisation, where a
+        // count first and the page after were two).
+        let total: Option<i64> = if let Some((m, q)) = search_only {
             // Counted in the full-text index itself (its doclist: a few ms
             // for 65,000 matches) instead of joining every match to its
             // organisation (35 ms). Each search row is an organisation's: same
@@ -652,18 +664,15 @@ macro_rules! list_query {
             name_scan = matches!(f.sort, OrgSort::Name | OrgSort::NameDesc)
                 && total.saturating_mul(20) >= max_id.unwrap_or(0)
                 && i64::from(page) * i64::from(per_page) <= 5_000;
-            total
+            Some(total)
         } else if org_only {
             // Each organisation has at most one counting version per year
             // (and so does its parent): the joins never add or drop a row.
             let mut count = QueryBuilder::new("SELECT COUNT(*) FROM organisations o");
             push_list_filters(&mut count, f, $fts, $sqlite);
-            count.build_query_scalar().fetch_one($pool).await?
+            Some(count.build_query_scalar().fetch_one($pool).await?)
         } else {
-            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (");
-            build(&mut count);
-            count.push(") c");
-            count.build_query_scalar().fetch_one($pool).await?
+            None
         };
         let mut qb = QueryBuilder::new("");
         match org_order {
@@ -687,7 +696,7 @@ macro_rules! list_query {
                 push_version_joins(&mut qb, $year);
                 qb.push(") t");
             }
-            None => build(&mut qb),
+            None => build(&mut qb, total.is_none()),
         }
         qb.push(match f.sort {
             OrgSort::Name => " ORDER BY t.name, t.id",
@@ -704,6 +713,17 @@ macro_rules! list_query {
             qb.push_bind(i64::from(page - 1) * i64::from(per_page));
         }
         let rows: Vec<ListRow> = qb.build_query_as().fetch_all($pool).await?;
+        let total = match (total, rows.first()) {
+            (Some(t), _) => t,
+            (None, Some(r)) => r.total_rows.unwrap_or(0),
+            // A page past the end has no row to carry the count.
+            (None, None) => {
+                let mut count = QueryBuilder::new("SELECT COUNT(*) FROM (");
+                build(&mut count, false);
+                count.push(") c");
+                count.build_query_scalar().fetch_one($pool).await?
+            }
+        };
         (rows, total, page, per_page)
     }};
 }
