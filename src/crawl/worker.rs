@@ -107,6 +107,11 @@ pub struct Crawl {
     /// on: bounded like the network slots so a slow writer holds back
     /// fetching instead of piling finished sites up in memory.
     storing: Arc<tokio::sync::Semaphore>,
+    /// Checks running at once: one per core. Scoring is CPU work, and each
+    /// thread that scores at the same time as others gets its own caches
+    /// of every rule pattern's automaton: with one thread per storing slot
+    /// (50) a 1,000-site crawl peaked at 265–351 MB instead of ~110 MB.
+    scoring: Arc<tokio::sync::Semaphore>,
 }
 
 impl Crawl {
@@ -160,6 +165,9 @@ impl Crawl {
         let crawl = Crawl {
             writes: Writes::for_store(&store),
             storing: Arc::new(tokio::sync::Semaphore::new(cfg.concurrency)),
+            scoring: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             store,
             cfg,
             rules: Arc::new(rules),
@@ -468,9 +476,14 @@ impl Crawl {
             ..CheckOptions::default()
         };
         let (doc, rules) = (st.doc.clone(), self.rules.clone());
-        let assessment = tokio::task::spawn_blocking(move || score::assess(&doc, &opts, &rules))
-            .await
-            .ok();
+        // The semaphore is never closed; without a permit the check still runs.
+        let cpu = self.scoring.clone().acquire_owned().await.ok();
+        let assessment = tokio::task::spawn_blocking(move || {
+            let _cpu = cpu;
+            score::assess(&doc, &opts, &rules)
+        })
+        .await
+        .ok();
         let via = if !st.homepage_link {
             "sitemap"
         } else if st.via_page.is_some() {
