@@ -247,6 +247,22 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["proprietary"], "pty"),
 ];
 
+/// The first words of [`PHRASES`] (a test checks every phrase's).
+fn starts_phrase(word: &str) -> bool {
+    matches!(
+        word,
+        "public"
+            | "limited"
+            | "cyfyngedig"
+            | "cyf"
+            | "ccc"
+            | "incorporated"
+            | "corporation"
+            | "company"
+            | "proprietary"
+    )
+}
+
 /// Words that end a public body's name.
 const PUBLIC_BODY_ENDS: &[&str] = &["council", "trust", "authority", "college", "university"];
 
@@ -460,11 +476,8 @@ fn name_tokens(text: &str) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::with_capacity(joined.len());
     let mut i = 0;
     'outer: while i < joined.len() {
-        // Every phrase starts with one of these letters: skip the rest fast.
-        let may_start = matches!(
-            joined[i].norm.as_bytes().first(),
-            Some(b'c' | b'i' | b'l' | b'p')
-        );
+        // Most words start no phrase: skip them with one comparison.
+        let may_start = starts_phrase(&joined[i].norm);
         for (phrase, canon) in PHRASES.iter().filter(|_| may_start) {
             let n = phrase.len();
             if i + n <= joined.len()
