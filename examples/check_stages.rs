@@ -58,10 +58,12 @@ fn main() {
             let spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
             time!("signature", signature::detect(d, &sents, &rules, &spans));
             time!("group", group::analyse(d, &opts.members));
+            // One scan of each sentence serves every set.
+            let hits = time!("sets(scan)", areas::scan(d, &sents, &rules));
             for &id in s54::rules::REQUIRED_SETS {
                 let set = rules.set(id).expect("set");
                 let name: &'static str = id;
-                time!(name, areas::score_set(d, &sents, set, &rules));
+                time!(name, areas::score_scanned(d, &sents, &hits, set, &rules));
             }
             time!("assess(total)", assess(d, &opts, &rules));
         }

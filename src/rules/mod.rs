@@ -11,11 +11,11 @@
 //! replaces them. Every error names the file and the line.
 
 pub mod pattern;
+mod scan;
 pub mod sentence_set;
 
 use crate::domain::{Area, Force};
 pub use pattern::RulePattern;
-use sentence_set::SentenceSet;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -211,33 +211,57 @@ pub struct PatternSet {
     pub nots: Vec<(String, String)>,
     /// Other sets whose look-alikes also apply (e.g. `PAT-FUTURE`).
     pub exclude_sets: Vec<String>,
-    /// One pass over a sentence: signals first, then look-alikes.
-    pub(crate) regex_set: SentenceSet,
+    /// Where this set's members are in the rulebook's scan of all sets
+    /// ([`Rulebook::scan`]): signals first, then look-alikes.
+    part: scan::Part,
     pub examples: Examples,
     pub file: String,
 }
 
 impl PatternSet {
     /// Which signals and look-alikes match `sentence`: (signal indexes,
-    /// any look-alike matched).
+    /// any look-alike matched). To score several sets, scan once with
+    /// [`Rulebook::scan`] and use [`PatternSet::split`].
     pub fn matches(&self, sentence: &str) -> (Vec<usize>, bool) {
-        // Most sentences match nothing: the early-exit test is much cheaper
-        // than the overlapping search that says which patterns matched.
+        // Its DFA may hold other sets too: only this set's ids, renumbered
+        // as in a rulebook scan.
+        let p = &self.part;
         let bytes = sentence.as_bytes();
-        if !self.regex_set.is_match(bytes) {
+        if !p.engine.is_match(bytes) {
             return (Vec::new(), false);
         }
-        let m = self.regex_set.matches(bytes);
-        let n = self.signals.len();
-        let not = m.iter().any(|i| *i >= n);
-        let mut sig = m;
-        sig.retain(|i| *i < n);
+        let end = p.offset + self.signals.len() + self.nots.len();
+        let ids: Vec<usize> = p
+            .engine
+            .matches(bytes)
+            .into_iter()
+            .filter(|i| (p.offset..end).contains(i))
+            .map(|i| i - p.offset + p.first)
+            .collect();
+        self.split(&ids)
+    }
+
+    /// This set's part of a [`Rulebook::scan`] result (`members` ascending):
+    /// (signal indexes, any look-alike matched).
+    pub fn split(&self, members: &[usize]) -> (Vec<usize>, bool) {
+        let (first, n) = (self.part.first, self.signals.len());
+        let end = first + n + self.nots.len();
+        let lo = members.partition_point(|m| *m < first);
+        let mid = lo + members[lo..].partition_point(|m| *m < first + n);
+        let not = members.get(mid).is_some_and(|m| *m < end);
+        let sig = members[lo..mid].iter().map(|m| m - first).collect();
         (sig, not)
     }
 
     /// True when any signal matches and no look-alike does.
     pub fn hits(&self, sentence: &str) -> bool {
         let (s, not) = self.matches(sentence);
+        !s.is_empty() && !not
+    }
+
+    /// [`PatternSet::hits`] on a [`Rulebook::scan`] result.
+    pub fn hits_in(&self, members: &[usize]) -> bool {
+        let (s, not) = self.split(members);
         !s.is_empty() && !not
     }
 }
@@ -259,6 +283,9 @@ pub struct Rulebook {
     sets: HashMap<String, PatternSet>,
     lexicon: HashMap<String, RulePattern>,
     profiles: BTreeMap<String, Profile>,
+    /// Every member of every set, in as few lazy DFAs as their shapes
+    /// allow (see `scan`): one call scans a sentence for all sets.
+    scan: scan::Scan,
 }
 
 // ----- raw file shapes -----
@@ -351,7 +378,13 @@ struct RawProfile {
 }
 
 fn line_of(src: &str, byte: usize) -> usize {
-    src[..byte.min(src.len())].matches('\n').count() + 1
+    // Every rule and set asks, at start-up: counted in chunks of at most
+    // 255 bytes whose `u8` sums the compiler turns into vector adds.
+    let lines: usize = src.as_bytes()[..byte.min(src.len())]
+        .chunks(255)
+        .map(|c| usize::from(c.iter().map(|b| u8::from(*b == b'\n')).sum::<u8>()))
+        .sum();
+    lines + 1
 }
 
 struct Ctx<'a> {
@@ -460,7 +493,10 @@ impl Rulebook {
             sets: HashMap::new(),
             lexicon: HashMap::new(),
             profiles: BTreeMap::new(),
+            // Built once every file's sets are read.
+            scan: scan::Scan::default(),
         };
+        let mut drafts: Vec<Draft> = Vec::new();
         let mut pending_excludes: Vec<(String, String, usize, String)> = Vec::new();
         let mut pending_promotes: Vec<(String, usize, String)> = Vec::new();
         for (file, src) in sources {
@@ -482,7 +518,9 @@ impl Rulebook {
             let mut raw_sets: Vec<RawSet> = Vec::with_capacity(raw.set.len());
             for s in raw.set {
                 let id = s.id.get_ref().clone();
-                if book.sets.contains_key(&id) || raw_sets.iter().any(|r| *r.id.get_ref() == id) {
+                if drafts.iter().any(|d| d.id == id)
+                    || raw_sets.iter().any(|r| *r.id.get_ref() == id)
+                {
                     return ctx.err(
                         s.id.span().start,
                         format!("pattern set '{id}' defined twice"),
@@ -498,9 +536,7 @@ impl Rulebook {
                 }
                 raw_sets.push(s);
             }
-            for set in compile_sets(&ctx, raw_sets)? {
-                book.sets.insert(set.id.clone(), set);
-            }
+            drafts.extend(compile_sets(&ctx, raw_sets)?);
             for (key, list) in raw.lexicon {
                 if book.lexicon.contains_key(&key) {
                     return ctx.err(
@@ -544,6 +580,7 @@ impl Rulebook {
                 );
             }
         }
+        book.scan = build_scan(drafts, &mut book.sets)?;
         for (file, set, line, ex) in pending_excludes {
             if !book.sets.contains_key(&ex) {
                 return Err(RulesError::At {
@@ -656,6 +693,13 @@ impl Rulebook {
         self.sets.values()
     }
 
+    /// Ids of the set members (signals and look-alikes of every set) that
+    /// match somewhere in `sentence`, ascending: one call for all sets.
+    /// Each set reads its part with [`PatternSet::split`].
+    pub fn scan(&self, sentence: &str) -> Vec<usize> {
+        self.scan.matches(sentence.as_bytes())
+    }
+
     /// A lexicon entry (word list compiled to one regex).
     pub fn lexicon(&self, key: &str) -> Option<&RulePattern> {
         self.lexicon.get(key)
@@ -679,7 +723,7 @@ impl Rulebook {
 /// Compiles a file's pattern sets, several at once when the machine has the
 /// cores: building the sets is most of a one-shot `s54 check`'s start-up.
 /// Results (and the first error) come back in file order.
-fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<PatternSet>, RulesError> {
+fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<Draft>, RulesError> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
@@ -690,7 +734,7 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<PatternSet>, Rule
     }
     let n = raw.len();
     let work: Vec<Mutex<Option<RawSet>>> = raw.into_iter().map(|s| Mutex::new(Some(s))).collect();
-    let done: Vec<Mutex<Option<Result<PatternSet, RulesError>>>> =
+    let done: Vec<Mutex<Option<Result<Draft, RulesError>>>> =
         (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -719,7 +763,45 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<PatternSet>, Rule
         .collect()
 }
 
-fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
+/// A parsed pattern set waiting for the rulebook's one scan to be built.
+struct Draft {
+    id: String,
+    file: String,
+    line: usize,
+    members: scan::Members,
+    finish: Box<dyn FnOnce(scan::Part) -> PatternSet + Send>,
+}
+
+/// Builds the scan of every set's members and files the finished sets
+/// under their ids.
+fn build_scan(
+    drafts: Vec<Draft>,
+    sets: &mut HashMap<String, PatternSet>,
+) -> Result<scan::Scan, RulesError> {
+    let mut members = Vec::with_capacity(drafts.len());
+    let mut rest = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        members.push(d.members);
+        rest.push((d.id, d.file, d.line, d.finish));
+    }
+    let (scan, parts) = scan::Scan::build(members).map_err(|e| match e.set {
+        Some(i) => RulesError::At {
+            file: rest[i].1.clone(),
+            line: rest[i].2,
+            message: format!("set '{}': {}", rest[i].0, e.error),
+        },
+        None => RulesError::Invalid {
+            file: "rules".to_string(),
+            message: format!("the pattern sets together: {}", e.error),
+        },
+    })?;
+    for ((id, _, _, finish), part) in rest.into_iter().zip(parts) {
+        sets.insert(id, finish(part));
+    }
+    Ok(scan)
+}
+
+fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<Draft, RulesError> {
     let id = s.id.get_ref().clone();
     let area = match &s.area {
         None => None,
@@ -760,11 +842,12 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
         nots.push((n.name.clone(), n.pattern.get_ref().clone()));
     }
     let escaped: Vec<String> = all_pats.iter().map(|p| pattern::ascii_escapes(p)).collect();
-    let regex_set = match SentenceSet::new(&escaped) {
-        Ok(set) => set,
+    let members = match sentence_set::parse(&escaped).and_then(scan::Members::new) {
+        Ok(members) => members,
         Err(e) => {
-            // Building the set is the validation; only when it fails is each
-            // pattern parsed alone, so the error can name the bad one's line.
+            // Parsing (and, for a set with gaps, building) the set is the
+            // validation; only when it fails is each pattern parsed alone,
+            // so the error can name the bad one's line.
             let patterns = s.signal.iter().map(|g| (&g.pattern, "signal"));
             for (p, what) in patterns.chain(s.nots.iter().map(|n| (&n.pattern, "look-alike"))) {
                 ctx.check(p, &format!("set '{id}' {what}"))?;
@@ -772,18 +855,28 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<PatternSet, RulesError> {
             return ctx.err(s.id.span().start, format!("set '{id}': {e}"));
         }
     };
-    Ok(PatternSet {
+    let file = ctx.file.to_string();
+    let (description, threshold, examples) = (s.description, s.threshold, s.examples);
+    let exclude_sets: Vec<String> = s.exclude.into_iter().map(|e| e.into_inner()).collect();
+    let (set_id, set_file) = (id.clone(), file.clone());
+    Ok(Draft {
         id,
-        description: s.description,
-        area,
-        threshold: s.threshold,
-        topic,
-        signals,
-        nots,
-        exclude_sets: s.exclude.into_iter().map(|e| e.into_inner()).collect(),
-        regex_set,
-        examples: s.examples,
-        file: ctx.file.to_string(),
+        file,
+        line: line_of(ctx.src, s.id.span().start),
+        members,
+        finish: Box::new(move |part| PatternSet {
+            id: set_id,
+            description,
+            area,
+            threshold,
+            topic,
+            signals,
+            nots,
+            exclude_sets,
+            part,
+            examples,
+            file: set_file,
+        }),
     })
 }
 
@@ -864,6 +957,58 @@ mod tests {
             err.contains("GUID-extra") && err.contains("binding"),
             "{err}"
         );
+    }
+
+    /// What one set's own lazy DFA says of `text`, the way sets were
+    /// matched before the rulebook scanned all sets in one pass.
+    fn alone(set: &PatternSet, text: &str) -> (Vec<usize>, bool) {
+        use sentence_set::SentenceSet;
+        let pats: Vec<String> = set
+            .signals
+            .iter()
+            .map(|s| s.pattern.as_str())
+            .chain(set.nots.iter().map(|(_, p)| p.as_str()))
+            .map(pattern::ascii_escapes)
+            .collect();
+        let m = SentenceSet::new(&pats).unwrap().matches(text.as_bytes());
+        let n = set.signals.len();
+        (
+            m.iter().copied().filter(|i| *i < n).collect(),
+            m.iter().any(|i| *i >= n),
+        )
+    }
+
+    #[test]
+    fn one_scan_reports_what_each_set_alone_does() {
+        let book = Rulebook::embedded().unwrap();
+        // Some sets share a DFA, others have their own: both ways are tested.
+        assert!(book.scan.dfas() > 1 && book.scan.dfas() < book.sets.len());
+        let mut texts: Vec<String> = vec![
+            "We have not taken any steps to date; we will introduce training next year.".into(),
+            "Our supply chain is audited; all buyers were trained on modern slavery and human trafficking risks.".into(),
+            "The Board approved this statement on 1 June 2025 and it is signed by a director.".into(),
+            "Nothing here at all.".into(),
+            "Risk — the “cotton” we buy (£5m) is low risk because of our KPIs and remediation plans.".into(),
+            String::new(),
+        ];
+        for set in book.sets() {
+            texts.extend(set.examples.matches.iter().cloned());
+            texts.extend(set.examples.no_match.iter().cloned());
+        }
+        // Every sentence joined too, so that many sets match one text.
+        texts.push(texts.join(" "));
+        let mut matched = 0;
+        for text in &texts {
+            let members = book.scan(text);
+            for set in book.sets() {
+                let got = set.split(&members);
+                assert_eq!(got, alone(set, text), "{} on {text:?}", set.id);
+                assert_eq!(set.matches(text), got, "{} on {text:?}", set.id);
+                assert_eq!(set.hits_in(&members), set.hits(text));
+                matched += got.0.len();
+            }
+        }
+        assert!(matched > 100, "the sentences match too little: {matched}");
     }
 
     #[test]

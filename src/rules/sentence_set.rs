@@ -17,12 +17,13 @@ use regex_automata::{
     nfa::thompson::{self, NFA, WhichCaptures, pikevm::PikeVM},
     util::{pool::Pool, syntax},
 };
+use regex_syntax::hir::Hir;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 
 /// Generous enough for a lawyer's long alternations, bounded so that a
 /// runaway repeat is a clear error rather than gigabytes.
-const NFA_SIZE_LIMIT: usize = 1 << 26;
+pub(crate) const NFA_SIZE_LIMIT: usize = 1 << 26;
 /// Lazy DFA cache per thread. Sentences are short, so it rarely fills; when
 /// it does it is cleared and the search goes on.
 const DFA_CACHE_BYTES: usize = 1 << 26;
@@ -56,7 +57,14 @@ impl SentenceSet {
     /// Builds the set; patterns are case-insensitive (`(?-i)` turns that off)
     /// and already rewritten by `pattern::ascii_escapes`.
     pub fn new(patterns: &[String]) -> Result<SentenceSet, SetError> {
-        let nfa = build_nfa(patterns, false).or_else(|_| build_nfa(patterns, true))?;
+        SentenceSet::from_hirs(&parse(patterns)?, NFA_SIZE_LIMIT)
+    }
+
+    /// Builds the set from patterns already parsed by [`parse`] (several
+    /// sets' patterns may be joined into one set this way, each keeping the
+    /// mode it was parsed in). `size_limit` bounds the NFA, in bytes.
+    pub fn from_hirs(hirs: &[Hir], size_limit: usize) -> Result<SentenceSet, SetError> {
+        let nfa = build_nfa(hirs, size_limit)?;
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -76,7 +84,7 @@ impl SentenceSet {
             dfa,
             caches: Pool::new(make),
             pikevm,
-            len: patterns.len(),
+            len: hirs.len(),
         })))
     }
 
@@ -119,21 +127,34 @@ impl SentenceSet {
     }
 }
 
-fn build_nfa(patterns: &[String], unicode: bool) -> Result<NFA, SetError> {
+/// Parses a set's patterns (case-insensitive unless they say `(?-i)`,
+/// already rewritten by `pattern::ascii_escapes`) with Unicode mode off, or
+/// all of them with it on when one needs it (`\p{L}`, a non-ASCII class
+/// member).
+pub fn parse(patterns: &[String]) -> Result<Vec<Hir>, SetError> {
+    parse_mode(patterns, false).or_else(|_| parse_mode(patterns, true))
+}
+
+fn parse_mode(patterns: &[String], unicode: bool) -> Result<Vec<Hir>, SetError> {
+    let config = syntax::Config::new()
+        .case_insensitive(true)
+        .unicode(unicode)
+        .utf8(false);
+    patterns
+        .iter()
+        .map(|p| syntax::parse_with(p, &config).map_err(|e| SetError(e.to_string())))
+        .collect()
+}
+
+fn build_nfa(hirs: &[Hir], size_limit: usize) -> Result<NFA, SetError> {
     thompson::Compiler::new()
-        .syntax(
-            syntax::Config::new()
-                .case_insensitive(true)
-                .unicode(unicode)
-                .utf8(false),
-        )
         .configure(
             thompson::Config::new()
                 .utf8(false)
                 .which_captures(WhichCaptures::Implicit)
-                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+                .nfa_size_limit(Some(size_limit)),
         )
-        .build_many(patterns)
+        .build_many_from_hir(hirs)
         .map_err(|e| SetError(e.to_string()))
 }
 
@@ -193,6 +214,21 @@ mod tests {
     fn a_pattern_that_needs_unicode_still_builds() {
         let s = set(&[r"\p{Lu}{3}\s+ltd"]);
         assert!(s.is_match("ÉÀÜ Ltd".as_bytes()));
+    }
+
+    #[test]
+    fn joined_sets_keep_each_sets_mode() {
+        // One set needs Unicode mode, the other is parsed without it (its
+        // `.` is one byte): joined, each matches as it does alone.
+        let uni = parse(&[r"\p{Lu}{3}\s+ltd".to_string()]).unwrap();
+        let ascii = parse(&[r"a.b".to_string(), r"x(?-u:\b)".to_string()]).unwrap();
+        let joined: Vec<Hir> = uni.iter().chain(&ascii).cloned().collect();
+        let s = SentenceSet::from_hirs(&joined, NFA_SIZE_LIMIT).unwrap();
+        assert_eq!(s.matches("ÉÀÜ Ltd a-b x".as_bytes()), vec![0, 1, 2]);
+        assert_eq!(s.matches("ÉÀÜ Ltd".as_bytes()), vec![0]);
+        // `.` steps over one byte only: `£` is two.
+        assert_eq!(s.matches("a£b".as_bytes()), Vec::<usize>::new());
+        assert_eq!(s.matches("aéb ÉÀÜ ltd".as_bytes()), vec![0]);
     }
 
     #[test]

@@ -63,10 +63,37 @@ fn topic_near(doc: &Document, sents: &[Sentence], i: usize, set: &PatternSet) ->
     (lo..=hi).any(|j| topic.is_match(sents[j].text(doc)))
 }
 
-/// Scores one set over the document's sentences.
+/// Which set members match each sentence ([`Rulebook::scan`]), one pass
+/// per sentence for every set. Headings are not scanned: no set scores them.
+pub fn scan(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> Vec<Vec<usize>> {
+    sents
+        .iter()
+        .map(|s| {
+            if s.heading_like {
+                Vec::new()
+            } else {
+                rules.scan(s.text(doc))
+            }
+        })
+        .collect()
+}
+
+/// Scores one set over the document's sentences (to score several, scan
+/// once and use [`score_scanned`]).
 pub fn score_set(
     doc: &Document,
     sents: &[Sentence],
+    set: &PatternSet,
+    rules: &Rulebook,
+) -> SetScore {
+    score_scanned(doc, sents, &scan(doc, sents, rules), set, rules)
+}
+
+/// Scores one set from the sentences' [`scan`].
+pub fn score_scanned(
+    doc: &Document,
+    sents: &[Sentence],
+    hits: &[Vec<usize>],
     set: &PatternSet,
     rules: &Rulebook,
 ) -> SetScore {
@@ -80,16 +107,15 @@ pub fn score_set(
         .iter()
         .filter_map(|id| rules.set(id))
         .collect();
-    for (i, s) in sents.iter().enumerate() {
-        if s.heading_like {
+    for (i, (s, members)) in sents.iter().zip(hits).enumerate() {
+        if s.heading_like || members.is_empty() {
             continue;
         }
-        let text = s.text(doc);
-        let (sigs, not) = set.matches(text);
+        let (sigs, not) = set.split(members);
         if sigs.is_empty() {
             continue;
         }
-        if not || excludes.iter().any(|x| x.hits(text)) {
+        if not || excludes.iter().any(|x| x.hits_in(members)) {
             out.excluded.push((s.start, s.end));
             continue;
         }

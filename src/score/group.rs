@@ -142,7 +142,8 @@ struct Tok {
 }
 
 /// Raw words: alphanumeric runs (apostrophes inside a word are dropped, a
-/// final possessive `'s` too) and `&` as the word `and`.
+/// final possessive `'s` too) and `&` as the word `and`, each handed to
+/// [`push_joined`] as it is read.
 fn raw_tokens(text: &str) -> Vec<Tok> {
     let mut out: Vec<Tok> = Vec::with_capacity(text.len() / 6);
     // The gap since the last word: its punctuation (a few characters are
@@ -186,13 +187,14 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
             {
                 norm.pop();
             }
-            out.push(Tok {
+            let tok = Tok {
                 norm,
                 start,
                 end,
                 cap: c.is_uppercase() || c.is_ascii_digit(),
                 sep,
-            });
+            };
+            push_joined(&mut out, tok, text);
             punct.clear();
             newlines = 0;
             i = end;
@@ -200,13 +202,14 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
         }
         if c == '&' {
             let sep = classify_gap(&punct, newlines, out.is_empty());
-            out.push(Tok {
+            let tok = Tok {
                 norm: "and".into(),
                 start: i,
                 end: i + 1,
                 cap: false,
                 sep,
-            });
+            };
+            push_joined(&mut out, tok, text);
             punct.clear();
             newlines = 0;
         } else if c == '\n' {
@@ -246,6 +249,22 @@ const PHRASES: &[(&[&str], &str)] = &[
     (&["company"], "co"),
     (&["proprietary"], "pty"),
 ];
+
+/// The first words of [`PHRASES`] (a test checks every phrase's).
+fn starts_phrase(word: &str) -> bool {
+    matches!(
+        word,
+        "public"
+            | "limited"
+            | "cyfyngedig"
+            | "cyf"
+            | "ccc"
+            | "incorporated"
+            | "corporation"
+            | "company"
+            | "proprietary"
+    )
+}
 
 /// Words that end a public body's name.
 const PUBLIC_BODY_ENDS: &[&str] = &["council", "trust", "authority", "college", "university"];
@@ -434,61 +453,64 @@ const NOT_NAME_WORDS: &[&str] = &[
 /// The canonical name tokens of a text: raw words, spelled-out initials
 /// joined, legal forms written one way.
 fn name_tokens(text: &str) -> Vec<Tok> {
-    let raw = raw_tokens(text);
-    // Join runs of single letters separated by spaces or dots: "I.I.R." → "iir".
-    let mut joined: Vec<Tok> = Vec::with_capacity(raw.len());
-    for t in raw {
-        let single = {
-            let mut cs = t.norm.chars();
-            matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
-        };
-        if single
-            && matches!(t.sep, Sep::Space | Sep::Dot)
-            && let Some(prev) = joined.last_mut()
-            && prev.norm.chars().all(char::is_alphabetic)
-            && prev.end <= t.start
-            && is_initials(&prev.norm, &text[prev.start..prev.end])
-        {
-            prev.norm.push_str(&t.norm);
-            prev.end = t.end;
-            prev.cap &= t.cap;
-            continue;
-        }
-        joined.push(t);
-    }
-    // Phrases → one canonical token.
-    let mut out: Vec<Tok> = Vec::with_capacity(joined.len());
+    let mut toks = raw_tokens(text);
+    // Phrases → one canonical token, in place: `w` trails `i`, and slots
+    // before `i` are never read again.
+    let mut w = 0;
     let mut i = 0;
-    'outer: while i < joined.len() {
-        // Every phrase starts with one of these letters: skip the rest fast.
-        let may_start = matches!(
-            joined[i].norm.as_bytes().first(),
-            Some(b'c' | b'i' | b'l' | b'p')
-        );
-        for (phrase, canon) in PHRASES.iter().filter(|_| may_start) {
-            let n = phrase.len();
-            if i + n <= joined.len()
-                && phrase
-                    .iter()
-                    .zip(&joined[i..i + n])
-                    .all(|(p, t)| t.norm == *p)
-                && joined[i + 1..i + n].iter().all(|t| t.sep == Sep::Space)
-            {
-                out.push(Tok {
-                    norm: (*canon).to_string(),
-                    start: joined[i].start,
-                    end: joined[i + n - 1].end,
-                    cap: joined[i].cap,
-                    sep: joined[i].sep,
-                });
-                i += n;
-                continue 'outer;
+    'outer: while i < toks.len() {
+        // Most words start no phrase: skip them with one comparison.
+        if starts_phrase(&toks[i].norm) {
+            for (phrase, canon) in PHRASES {
+                let n = phrase.len();
+                if i + n <= toks.len()
+                    && phrase
+                        .iter()
+                        .zip(&toks[i..i + n])
+                        .all(|(p, t)| t.norm == *p)
+                    && toks[i + 1..i + n].iter().all(|t| t.sep == Sep::Space)
+                {
+                    toks[w] = Tok {
+                        norm: (*canon).to_string(),
+                        start: toks[i].start,
+                        end: toks[i + n - 1].end,
+                        cap: toks[i].cap,
+                        sep: toks[i].sep,
+                    };
+                    w += 1;
+                    i += n;
+                    continue 'outer;
+                }
             }
         }
-        out.push(std::mem::take(&mut joined[i]));
+        toks.swap(w, i);
+        w += 1;
         i += 1;
     }
-    out
+    toks.truncate(w);
+    toks
+}
+
+/// Adds a raw word, joining runs of single letters separated by spaces or
+/// dots: "I.I.R." → "iir".
+fn push_joined(joined: &mut Vec<Tok>, t: Tok, text: &str) {
+    let single = {
+        let mut cs = t.norm.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
+    };
+    if single
+        && matches!(t.sep, Sep::Space | Sep::Dot)
+        && let Some(prev) = joined.last_mut()
+        && prev.norm.chars().all(char::is_alphabetic)
+        && prev.end <= t.start
+        && is_initials(&prev.norm, &text[prev.start..prev.end])
+    {
+        prev.norm.push_str(&t.norm);
+        prev.end = t.end;
+        prev.cap &= t.cap;
+        return;
+    }
+    joined.push(t);
 }
 
 /// A token built from initials so far ("i", "ii", "iir"): its source is

@@ -231,17 +231,15 @@ fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f3
     let mut syll = 0usize;
     let mut n = 0usize;
     for s in sents.iter().filter(|s| !s.heading_like) {
-        let t = s.text(doc);
-        let w: Vec<&str> = t
+        // One pass per sentence: its words and their syllables count only
+        // if it has three words or more.
+        let (mut w, mut sy) = (0usize, 0usize);
+        for word in s
+            .text(doc)
             .split_whitespace()
             .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-            .collect();
-        if w.len() < 3 {
-            continue;
-        }
-        n += 1;
-        words += w.len();
-        for word in w {
+        {
+            w += 1;
             let mut groups = 0;
             let mut prev = false;
             for c in word.chars().map(|c| c.to_ascii_lowercase()) {
@@ -254,8 +252,14 @@ fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f3
             if word.ends_with('e') && groups > 1 {
                 groups -= 1;
             }
-            syll += groups.max(1);
+            sy += groups.max(1);
         }
+        if w < 3 {
+            continue;
+        }
+        n += 1;
+        words += w;
+        syll += sy;
     }
     if n == 0 || words == 0 {
         return None;
@@ -272,7 +276,13 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         .clone()
         .unwrap_or_else(|| "current".to_string());
     let sents = sentences::split(doc);
-    let readable = doc.text.chars().filter(|c| c.is_alphanumeric()).count() >= 40;
+    // Stops at the 40th letter or digit, not at the end of the text.
+    let readable = doc
+        .text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .nth(39)
+        .is_some();
     let scanned = doc.is_scanned() || !readable;
 
     // ---- detectors ----
@@ -285,10 +295,11 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     let per_entity_approval = group_analysis.per_entity_approval.clone();
     let group: Group = group_analysis.group;
 
+    let hits = areas::scan(doc, &sents, rules);
     let set_score = |id: &str| {
         rules
             .set(id)
-            .map(|set| areas::score_set(doc, &sents, set, rules))
+            .map(|set| areas::score_scanned(doc, &sents, &hits, set, rules))
             .unwrap_or_default()
     };
     let mut area_results = Areas::default();

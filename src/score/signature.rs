@@ -232,9 +232,17 @@ pub fn detect(
         .filter(|(_, s)| approval_sentences.iter().any(|a| a.0 == s.start))
         .map(|(i, _)| i)
         .collect();
+    // Whether each sentence says "on behalf": asked of every short
+    // sentence's neighbours, so each answer is kept once found.
+    let mut behalf: Vec<Option<bool>> = vec![None; n];
     for (i, s) in sents.iter().enumerate() {
         let text = s.text(doc);
-        if let Some(m) = on_behalf.find(text)
+        let m = match behalf[i] {
+            Some(false) => None,
+            _ => on_behalf.find(text),
+        };
+        behalf[i] = Some(m.is_some());
+        if let Some(m) = m
             && board.is_match(&text[m.end()..])
         {
             on_behalf_of_board.get_or_insert((s.start, s.end));
@@ -377,7 +385,7 @@ pub fn detect(
             let early = i < 12;
             let after_anchor = near_anchor.iter().any(|a| *a < i && i <= a + 6);
             let behalf_near = (i.saturating_sub(2)..(i + 4).min(n))
-                .any(|j| on_behalf.is_match(sents[j].text(doc)));
+                .any(|j| *behalf[j].get_or_insert_with(|| on_behalf.is_match(sents[j].text(doc))));
             if (late || early || after_anchor || behalf_near)
                 && let Some(nl) = name_prefix(text, not_name)
             {
