@@ -157,7 +157,12 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
             let start = i;
             let mut end = i + c.len_utf8();
             let mut apostrophe = false;
-            while let Some(d) = char_at(text, end) {
+            loop {
+                // ASCII letters and digits, most of a word, need no decoding.
+                end += text.as_bytes().get(end..).map_or(0, ascii_alphanumeric_run);
+                let Some(d) = char_at(text, end) else {
+                    break;
+                };
                 if d.is_alphanumeric() {
                     end += d.len_utf8();
                 } else if matches!(d, '\'' | '’')
@@ -222,6 +227,15 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
         i += c.len_utf8();
     }
     out
+}
+
+/// Length of the leading run of ASCII letters and digits: the bytes that
+/// `char::is_alphanumeric` accepts without decoding a character.
+fn ascii_alphanumeric_run(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())
+        .unwrap_or(bytes.len())
 }
 
 /// The character starting at byte `i` (ASCII without decoding).
@@ -483,7 +497,10 @@ fn name_tokens(text: &str) -> Vec<Tok> {
                 }
             }
         }
-        toks.swap(w, i);
+        // Until a phrase is joined the token is already in its slot.
+        if w != i {
+            toks.swap(w, i);
+        }
         w += 1;
         i += 1;
     }

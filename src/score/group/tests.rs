@@ -490,3 +490,25 @@ fn tokens_keep_apostrophes_inside_words_and_drop_possessives() {
         "O’Brien"
     );
 }
+
+#[test]
+fn ascii_run_accepts_exactly_what_is_alphanumeric_accepts() {
+    for b in 0u8..=127 {
+        let expected = usize::from((b as char).is_alphanumeric());
+        assert_eq!(ascii_alphanumeric_run(&[b, b'!']), expected, "byte {b}");
+    }
+    // Non-ASCII bytes end the run: the caller decodes them.
+    assert_eq!(ascii_alphanumeric_run("abé".as_bytes()), 2);
+    assert_eq!(ascii_alphanumeric_run(b"Acme2024"), 8);
+    assert_eq!(ascii_alphanumeric_run(b""), 0);
+}
+
+#[test]
+fn tokens_are_unchanged_by_the_ascii_run() {
+    let toks = name_tokens("Zoë’s café & O'Brien's Public Limited Company, ACME2 Ltd.");
+    let norms: Vec<&str> = toks.iter().map(|t| t.norm.as_str()).collect();
+    assert_eq!(
+        norms,
+        ["zoë", "café", "and", "obrien", "plc", "acme2", "ltd"]
+    );
+}
