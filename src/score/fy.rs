@@ -87,12 +87,15 @@ pub fn detect(text: &str) -> FyFound {
         // "<date> to <date>" with a period word before it.
         if let Some(next) = dates.get(i + 1) {
             let between = &text[d.end..next.start];
-            let joins = between.trim().is_empty()
-                || matches!(
-                    between.trim().to_lowercase().as_str(),
-                    "to" | "-" | "–" | "—" | "until" | "through" | "and" | "to the"
-                );
-            if joins && between.len() <= 12 && r.range_lead.is_match(lead) {
+            // Length first: the gap to the next date may be pages long, and
+            // lowercasing it only to reject it was a whole-text copy.
+            let joins = between.len() <= 12
+                && (between.trim().is_empty()
+                    || matches!(
+                        between.trim().to_lowercase().as_str(),
+                        "to" | "-" | "–" | "—" | "until" | "through" | "and" | "to the"
+                    ));
+            if joins && r.range_lead.is_match(lead) {
                 let (s, e) = (d.first_day(), next.last_day());
                 if plausible_period(s, e) {
                     cands.push((e, Some(s), (d.start, next.end), 3));
