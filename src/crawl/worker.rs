@@ -109,8 +109,9 @@ pub struct Crawl {
     storing: Arc<tokio::sync::Semaphore>,
     /// Checks running at once: one per core. Scoring is CPU work, and each
     /// thread that scores at the same time as others gets its own caches
-    /// of every rule pattern's automaton: with one thread per storing slot
-    /// (50) a 1,000-site crawl peaked at 265–351 MB instead of ~110 MB.
+    /// of every rule pattern's automaton: with up to one thread per storing
+    /// slot (50), a 1,000-site crawl peaked at 218–351 MB; 218–236 MB with
+    /// this bound alone (BENCHMARKS.md, "Crawler").
     scoring: Arc<tokio::sync::Semaphore>,
 }
 

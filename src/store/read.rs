@@ -563,7 +563,9 @@ fn search_only_match<'f>(
         && !f.groups
         && f.status.is_none()
         && f.area_missing.is_none();
-    (sqlite && plain).then_some(())?;
+    if !(sqlite && plain) {
+        return None;
+    }
     Some((fts?, q))
 }
 

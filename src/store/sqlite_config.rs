@@ -4,9 +4,10 @@
 //! the reading task's thread. With SQLite's defaults every one of those
 //! allocations took a global mutex (for its allocation statistics) and went
 //! through glibc's malloc, which is slow at freeing on another thread: on a
-//! 100,000-row export a third of the CPU was futex calls and another third
-//! glibc's malloc (BENCHMARKS.md, "Registry"). So statistics are off (s54
-//! never reads them) and SQLite allocates with mimalloc, like the rest of s54.
+//! 100,000-row export nearly a third of the CPU went to that mutex and the
+//! futex calls around it, and with it gone a third of the rest to glibc's
+//! malloc (BENCHMARKS.md, "Registry"). So statistics are off (s54 never
+//! reads them) and SQLite allocates with mimalloc, like the rest of s54.
 
 use libmimalloc_sys as mi;
 use libsqlite3_sys as ffi;
