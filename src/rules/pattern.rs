@@ -63,17 +63,13 @@ pub fn check(pat: &str) -> Result<(), regex_syntax::ast::Error> {
 /// builds, but bounded, so a runaway repeat is a clear error.
 const SIZE_LIMIT: usize = 1 << 24;
 
-/// Builds `pat` (already rewritten by [`ascii_escapes`]) with Unicode mode
-/// off when the pattern allows it, else with it on. Unicode mode costs most
-/// of a rulebook's build time (case folding and UTF-8 automata for every
-/// class) and buys nothing on patterns that are ASCII apart from literal
-/// `£` or `’`: off, case folding is ASCII and the other escapes are already
-/// ASCII. A `str` regex refuses Unicode-off patterns that could match
-/// invalid UTF-8 (`.`, `[^x]`, `\W`); those are built with Unicode on.
-fn build_str(pat: &str, case_insensitive: bool) -> Result<Regex, regex::Error> {
+/// Builds `pat` (already rewritten by [`ascii_escapes`]) as a `regex`
+/// crate `Regex`, with Unicode mode off when the pattern allows it, else on.
+/// Only for the Markdown clean-up, which needs `replace_all`; the scorer's
+/// own patterns are [`Fixed`].
+fn build_str(pat: &str) -> Result<Regex, regex::Error> {
     let build = |unicode: bool| {
         RegexBuilder::new(pat)
-            .case_insensitive(case_insensitive)
             .unicode(unicode)
             .size_limit(SIZE_LIMIT)
             .dfa_size_limit(SIZE_LIMIT)
@@ -104,6 +100,7 @@ impl RulePattern {
                 .configure(
                     meta::Config::new()
                         .auto_prefilter(false)
+                        .dfa(false)
                         .onepass(false)
                         .backtrack(false)
                         .which_captures(WhichCaptures::Implicit)
@@ -143,15 +140,11 @@ impl RulePattern {
     }
 }
 
-/// A case-insensitive pattern written in code, as a full `Regex`.
-pub fn fixed_ci(pat: &str) -> Result<Regex, regex::Error> {
-    build_str(&ascii_escapes(pat), true)
-}
-
-/// A pattern written in code, case-sensitive unless it says `(?i)`.
+/// A pattern written in code (the scorer's dates, financial years,
+/// signatures and group cues), case-sensitive unless it says `(?i)`.
 /// Panics on an invalid pattern: only for patterns fixed at compile time,
 /// which the tests build.
-pub fn fixed(pat: &str) -> Regex {
+pub fn fixed(pat: &str) -> Fixed {
     match try_fixed(pat) {
         Ok(re) => re,
         Err(e) => panic!("built-in pattern {pat:?} does not compile: {e}"),
@@ -159,8 +152,218 @@ pub fn fixed(pat: &str) -> Regex {
 }
 
 /// A pattern written in code, case-sensitive unless it says `(?i)`.
-pub fn try_fixed(pat: &str) -> Result<Regex, regex::Error> {
-    build_str(&ascii_escapes(pat), false)
+pub fn try_fixed(pat: &str) -> Result<Fixed, meta::BuildError> {
+    Fixed::new(&ascii_escapes(pat), false, false)
+}
+
+/// A case-insensitive pattern written in code.
+pub fn fixed_ci(pat: &str) -> Result<Fixed, meta::BuildError> {
+    Fixed::new(&ascii_escapes(pat), true, false)
+}
+
+/// A case-insensitive pattern written in code that is searched across a
+/// whole statement: built with a literal prefilter, which lets the search
+/// skip to the pattern's rare words instead of stepping through every byte
+/// (its build costs a one-shot check ~0.5 M instructions a pattern).
+pub fn fixed_ci_whole_text(pat: &str) -> Result<Fixed, meta::BuildError> {
+    Fixed::new(&ascii_escapes(pat), true, true)
+}
+
+/// A Markdown clean-up pattern, as a `regex` crate `Regex` (it needs
+/// `replace_all`). Panics on an invalid pattern, like [`fixed`].
+pub fn fixed_regex(pat: &str) -> Regex {
+    match build_str(&ascii_escapes(pat)) {
+        Ok(re) => re,
+        Err(e) => panic!("built-in pattern {pat:?} does not compile: {e}"),
+    }
+}
+
+/// How many built-in patterns needed Unicode mode (see [`Fixed::new`]).
+static UNICODE_FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A pattern written in code. Built as cheaply as a one-shot `s54 check`
+/// allows, because these ~40 patterns were two fifths of its start-up
+/// (BENCHMARKS.md, "Whole-process `s54 check`"):
+/// - byte mode (Unicode off, invalid UTF-8 allowed): a gap such as
+///   `[^.]{0,60}` is one byte class per step, not a UTF-8 automaton, and
+///   case folding is ASCII. Gaps may step through a multi-byte character a
+///   byte at a time; the patterns begin and end on ASCII or on whole
+///   characters, and a match that would not is dropped, never sliced;
+/// - no literal prefilter and no full DFA, whose builds cost more than the
+///   lazy DFA's scan of a statement saves.
+///
+/// A pattern byte mode refuses (a class holding a non-ASCII character) is
+/// built with Unicode on; the tests keep the built-in ones free of that.
+#[derive(Debug, Clone)]
+pub struct Fixed(meta::Regex);
+
+/// A match of a [`Fixed`] pattern in `haystack`, always on character
+/// boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found<'h> {
+    haystack: &'h str,
+    start: usize,
+    end: usize,
+}
+
+impl<'h> Found<'h> {
+    fn new(haystack: &'h str, start: usize, end: usize) -> Option<Found<'h>> {
+        (haystack.is_char_boundary(start) && haystack.is_char_boundary(end)).then_some(Found {
+            haystack,
+            start,
+            end,
+        })
+    }
+
+    pub fn start(&self) -> usize {
+        self.start
+    }
+
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn as_str(&self) -> &'h str {
+        // `new` checked both ends.
+        self.haystack.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+/// The groups of one match of a [`Fixed`] pattern.
+#[derive(Debug, Clone)]
+pub struct Groups<'h> {
+    haystack: &'h str,
+    caps: regex_automata::util::captures::Captures,
+}
+
+impl<'h> Groups<'h> {
+    /// Group `i` (0 is the whole match), if it took part.
+    pub fn get(&self, i: usize) -> Option<Found<'h>> {
+        let span = self.caps.get_group(i)?;
+        Found::new(self.haystack, span.start, span.end)
+    }
+
+    /// The named group, if it took part.
+    pub fn name(&self, name: &str) -> Option<Found<'h>> {
+        let span = self.caps.get_group_by_name(name)?;
+        Found::new(self.haystack, span.start, span.end)
+    }
+}
+
+impl Fixed {
+    fn new(pat: &str, case_insensitive: bool, prefilter: bool) -> Result<Fixed, meta::BuildError> {
+        let build = |unicode: bool| {
+            meta::Regex::builder()
+                .configure(
+                    meta::Config::new()
+                        .auto_prefilter(prefilter)
+                        .dfa(false)
+                        .onepass(false)
+                        .nfa_size_limit(Some(SIZE_LIMIT))
+                        .hybrid_cache_capacity(SIZE_LIMIT),
+                )
+                .syntax(
+                    syntax::Config::new()
+                        .case_insensitive(case_insensitive)
+                        .unicode(unicode)
+                        .utf8(unicode),
+                )
+                .build(pat)
+        };
+        build(false)
+            .or_else(|_| {
+                #[cfg(test)]
+                eprintln!("built in Unicode mode: {pat}");
+                UNICODE_FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                build(true)
+            })
+            .map(Fixed)
+    }
+
+    /// A pattern that matches nothing: the stand-in for a built-in pattern
+    /// that failed to build, so that a programming error costs a detector
+    /// its cue rather than a check its run.
+    pub fn never() -> Fixed {
+        Fixed(meta::Regex::new_many::<&str>(&[]).unwrap_or_else(|_| unreachable!()))
+    }
+
+    /// How many built-in patterns so far needed Unicode mode.
+    pub fn unicode_fallbacks() -> usize {
+        UNICODE_FALLBACKS.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether the pattern matches: stops at the first match state, without
+    /// the search for where the match starts that [`Fixed::find`] needs.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+
+    /// The leftmost-first match.
+    pub fn find<'h>(&self, text: &'h str) -> Option<Found<'h>> {
+        self.find_iter(text).next()
+    }
+
+    /// Successive non-overlapping matches.
+    pub fn find_iter<'r, 'h>(&'r self, text: &'h str) -> impl Iterator<Item = Found<'h>> + 'r
+    where
+        'h: 'r,
+    {
+        self.0
+            .find_iter(text)
+            .filter_map(move |m| Found::new(text, m.start(), m.end()))
+    }
+
+    /// The groups of the leftmost-first match.
+    pub fn captures<'h>(&self, text: &'h str) -> Option<Groups<'h>> {
+        self.captures_iter(text).next()
+    }
+
+    /// The groups of successive non-overlapping matches.
+    pub fn captures_iter<'r, 'h>(&'r self, text: &'h str) -> impl Iterator<Item = Groups<'h>> + 'r
+    where
+        'h: 'r,
+    {
+        self.0
+            .captures_iter(text)
+            .filter(move |caps| {
+                caps.get_match()
+                    .is_some_and(|m| Found::new(text, m.start(), m.end()).is_some())
+            })
+            .map(move |caps| Groups {
+                haystack: text,
+                caps,
+            })
+    }
+
+    /// The pieces of `text` between matches.
+    pub fn split<'r, 'h>(&'r self, text: &'h str) -> impl Iterator<Item = &'h str> + 'r
+    where
+        'h: 'r,
+    {
+        let mut last = 0;
+        let mut matches = self.find_iter(text);
+        let mut done = false;
+        std::iter::from_fn(move || {
+            if done {
+                return None;
+            }
+            match matches.next() {
+                Some(m) => {
+                    let piece = text.get(last..m.start()).unwrap_or_default();
+                    last = m.end();
+                    Some(piece)
+                }
+                None => {
+                    done = true;
+                    Some(text.get(last..).unwrap_or_default())
+                }
+            }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +378,34 @@ mod tests {
         assert_eq!(ascii_escapes(r"\d\s\w\W"), r"(?-u:\d)(?-u:\s)(?-u:\w)\W");
         assert_eq!(ascii_escapes(r"[\w'-]"), r"[a-zA-Z0-9_'-]");
         assert_eq!(ascii_escapes(r"[^\s\d]"), r"[^\x20\t\n\r\x0B\x0C0-9]");
+    }
+
+    #[test]
+    fn built_in_patterns_build_in_byte_mode() {
+        // Unicode mode costs a one-shot check start-up time; a built-in
+        // pattern that needs it (a class holding a non-ASCII character)
+        // should spell the character outside the class instead.
+        crate::score::warm_up();
+        assert_eq!(Fixed::unicode_fallbacks(), 0);
+    }
+
+    #[test]
+    fn byte_mode_gaps_never_split_a_character() {
+        let re = fixed_ci(r"\bon behalf of\b[^.]{0,40}\bgroup\b").unwrap();
+        let text = "Made on behalf of Café Société – the Group’s firms.";
+        let m = re.find(text).unwrap();
+        assert_eq!(m.as_str(), "on behalf of Café Société – the Group");
+        // A match that would end inside a character is dropped, not sliced.
+        let odd = fixed(r"(?-u:\xC3)|a");
+        assert_eq!(odd.find("éa").map(|m| m.range()), Some(2..3));
+        let split: Vec<&str> = fixed(r"\s*;\s*").split("a; b;c").collect();
+        assert_eq!(split, ["a", "b", "c"]);
+        let caps = fixed(r"(?P<d>\d+) (?P<m>[A-Z][a-z]+)")
+            .captures("on 12 June 2024")
+            .unwrap();
+        assert_eq!(caps.name("d").map(|m| m.as_str()), Some("12"));
+        assert_eq!(caps.get(2).map(|m| m.range()), Some(6..10));
+        assert!(Fixed::never().find("anything").is_none());
     }
 
     #[test]

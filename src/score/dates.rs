@@ -4,8 +4,8 @@
 //! "Sept", so this is a small finder of its own. It never panics: every
 //! number is range-checked and the calendar is validated by chrono.
 
+use crate::rules::pattern::Fixed;
 use chrono::{Datelike, NaiveDate};
-use regex::Regex;
 use std::sync::OnceLock;
 
 /// A date found in text. `start..end` are byte offsets into the searched
@@ -53,8 +53,8 @@ pub(crate) fn warm_up() {
     date_regex();
 }
 
-fn date_regex() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
+fn date_regex() -> &'static Fixed {
+    static RE: OnceLock<Fixed> = OnceLock::new();
     RE.get_or_init(|| {
         let pat = format!(
             r"(?ix)
@@ -97,7 +97,7 @@ fn plausible_year(y: i32) -> bool {
     (1990..=2100).contains(&y)
 }
 
-fn num(s: Option<regex::Match<'_>>) -> Option<i64> {
+fn num(s: Option<crate::rules::pattern::Found<'_>>) -> Option<i64> {
     s.and_then(|m| m.as_str().parse::<i64>().ok())
 }
 

@@ -5,8 +5,8 @@
 //! not its end date (the corpus labelling rule: no full date, no end).
 
 use super::dates::{FoundDate, find_dates, last_of_month};
+use crate::rules::pattern::Fixed;
 use chrono::NaiveDate;
-use regex::Regex;
 use std::sync::OnceLock;
 
 /// What was found about the financial year.
@@ -21,11 +21,11 @@ pub struct FyFound {
 }
 
 struct Res {
-    end_lead: Regex,
-    range_lead: Regex,
-    year_only: Regex,
-    calendar: Regex,
-    fy_short: Regex,
+    end_lead: Fixed,
+    range_lead: Fixed,
+    year_only: Fixed,
+    calendar: Fixed,
+    fy_short: Fixed,
 }
 
 /// Builds this module's patterns now (see `score::warm_up`).

@@ -24,7 +24,7 @@ pub use members::{
 
 use super::Member;
 use crate::domain::{Document, Evidence, Group, MemberCoverage};
-use regex::Regex;
+use crate::rules::pattern::Fixed;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -603,7 +603,7 @@ pub(crate) fn warm_up() {
     LazyLock::force(&COVERAGE_SENTENCE);
 }
 
-static OUTSIDE_BEFORE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+static OUTSIDE_BEFORE: LazyLock<Option<Fixed>> = LazyLock::new(|| {
     crate::rules::pattern::fixed_ci(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
     .ok()
 });
@@ -819,22 +819,24 @@ fn tidy_surface(s: &str) -> String {
     s
 }
 
-static DEFINED_TERM: LazyLock<Regex> = LazyLock::new(|| {
+static DEFINED_TERM: LazyLock<Fixed> = LazyLock::new(|| {
     // The alternation is a fixed list: the pattern cannot fail to compile.
-    crate::rules::pattern::fixed_ci(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?["“”'‘’]?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)["“”'‘’]?\s*(?:,[^)]{0,40})?\)"#)
-    .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    crate::rules::pattern::fixed_ci_whole_text(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?(?:["']|“|”|‘|’)?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)(?:["']|“|”|‘|’)?\s*(?:,[^)]{0,40})?\)"#)
+    .unwrap_or_else(|_| Fixed::never())
 });
 
 // ---------------------------------------------------------------------------
 // Is it a group statement?
 
-static GROUP_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+// Built-in patterns are built in byte mode (`pattern::Fixed`): a non-ASCII
+// character (’ “) is written as an alternative, never inside a class.
+static GROUP_CUES: LazyLock<Vec<Fixed>> = LazyLock::new(|| {
     let sources = [
         // "X Ltd and its subsidiaries", "including its wholly owned companies",
         // "the Council and its arm's-length bodies".
-        r"\b(?:and|including|together with|as well as|plus)\s+(?:(?:all|each|certain|some)\s+(?:of\s+)?)?(?:its|their|our|the|all|applicable|relevant)\s+(?:[\w'’-]+\s+){0,3}?(?:subsidiar(?:y|ies)|group (?:companies|undertakings|entities)|related (?:entities|companies)|controlled entities|affiliated (?:companies|entities)|operating companies|(?:wholly[- ]owned|trading) companies|arm[’']?s[- ]length (?:bodies|companies|organisations|organizations|management organisations))\b",
+        r"\b(?:and|including|together with|as well as|plus)\s+(?:(?:all|each|certain|some)\s+(?:of\s+)?)?(?:its|their|our|the|all|applicable|relevant)\s+(?:(?:[\w'-]|’)+\s+){0,3}?(?:subsidiar(?:y|ies)|group (?:companies|undertakings|entities)|related (?:entities|companies)|controlled entities|affiliated (?:companies|entities)|operating companies|(?:wholly[- ]owned|trading) companies|arm(?:’|')?s[- ]length (?:bodies|companies|organisations|organizations|management organisations))\b",
         // "on behalf of Acme Ltd, its subsidiary companies".
-        r"\bon behalf of\b[^.]{0,160}?\b(?:its|their|our)\s+(?:[\w'’-]+\s+){0,2}?(?:subsidiar(?:y|ies)|group companies|related entities|affiliates)\b",
+        r"\bon behalf of\b[^.]{0,160}?\b(?:its|their|our)\s+(?:(?:[\w'-]|’)+\s+){0,2}?(?:subsidiar(?:y|ies)|group companies|related entities|affiliates)\b",
         r"\bon behalf of (?:itself|themselves) and\b",
         // "(together 'the Group')", "(together Acme, or the Group)".
         r"\((?:together|collectively)\b[^)]{0,60}\bgroup\b[^)]{0,10}\)",
@@ -850,17 +852,17 @@ static GROUP_CUES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 
 /// "on behalf of the Acme Group" (case-sensitive "Group": a name).
-static NAMED_GROUP: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    crate::rules::pattern::try_fixed(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z][\w&'’-]*\s+){1,4}Group\b").ok()
+static NAMED_GROUP: LazyLock<Option<Fixed>> = LazyLock::new(|| {
+    crate::rules::pattern::try_fixed(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z](?:[\w&'-]|’)*\s+){1,4}Group\b").ok()
 });
 
 /// Words that turn a cue into its opposite ("has no subsidiaries").
-static NEGATED: LazyLock<Option<Regex>> =
+static NEGATED: LazyLock<Option<Fixed>> =
     LazyLock::new(|| crate::rules::pattern::fixed_ci(r"\b(?:no|not|any|without|none)\b").ok());
 
-static PER_ENTITY_APPROVAL: LazyLock<Regex> = LazyLock::new(|| {
+static PER_ENTITY_APPROVAL: LazyLock<Fixed> = LazyLock::new(|| {
     crate::rules::pattern::fixed_ci(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
-    .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    .unwrap_or_else(|_| Fixed::never())
 });
 
 /// The byte span of the wording that makes this a group statement.
@@ -920,9 +922,9 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
     None
 }
 
-static COVERAGE_SENTENCE: LazyLock<Regex> = LazyLock::new(|| {
+static COVERAGE_SENTENCE: LazyLock<Fixed> = LazyLock::new(|| {
     crate::rules::pattern::fixed_ci(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
-    .unwrap_or_else(|_| Regex::new("$^").unwrap_or_else(|_| unreachable!()))
+    .unwrap_or_else(|_| Fixed::never())
 });
 
 /// Sentence spans: split at ". " / blank lines; bounded length.
@@ -1204,7 +1206,7 @@ fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
 /// Pine" (or "trading as") gives the legal name and each trading name
 /// (several separated by `;`).
 pub fn member_names(name: &str) -> Vec<&str> {
-    static TA: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    static TA: LazyLock<Option<Fixed>> = LazyLock::new(|| {
         crate::rules::pattern::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok()
     });
     match TA.as_ref() {

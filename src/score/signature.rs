@@ -8,8 +8,8 @@
 use super::dates::{FoundDate, find_dates};
 use super::sentences::Sentence;
 use crate::domain::Document;
+use crate::rules::pattern::Fixed;
 use crate::rules::{RulePattern, Rulebook};
-use regex::Regex;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,11 +54,11 @@ impl SignatureFound {
 }
 
 struct Res {
-    inline: Regex,
-    placeholder: Regex,
-    date_label: Regex,
-    honorific: Regex,
-    suffix: Regex,
+    inline: Fixed,
+    placeholder: Fixed,
+    date_label: Fixed,
+    honorific: Fixed,
+    suffix: Fixed,
 }
 
 /// Builds this module's patterns now (see `score::warm_up`).
