@@ -225,6 +225,55 @@ fn lex_match(rules: &Rulebook, key: &str, text: &str) -> bool {
     rules.lexicon(key).is_some_and(|re| re.is_match(text))
 }
 
+/// The words of a sentence (whitespace-separated, with a letter) and their
+/// approximate syllables: vowel groups, a final silent `e` dropped.
+fn words_and_syllables(sentence: &str) -> (usize, usize) {
+    if sentence.is_ascii() {
+        // Most sentences: whole words as bytes, without decoding or the
+        // Unicode whitespace table (same answer on ASCII).
+        return sentence
+            .as_bytes()
+            .split(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+            .filter(|w| w.iter().any(u8::is_ascii_alphabetic))
+            .fold((0, 0), |(w, sy), word| {
+                let groups = vowel_groups(word.iter().map(|&b| char::from(b)));
+                (w + 1, sy + syllables(groups, word.last() == Some(&b'e')))
+            });
+    }
+    sentence
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
+        .fold((0, 0), |(w, sy), word| {
+            let groups = vowel_groups(word.chars());
+            (w + 1, sy + syllables(groups, word.ends_with('e')))
+        })
+}
+
+/// Runs of vowels (`y` counts) in a word.
+fn vowel_groups(word: impl Iterator<Item = char>) -> usize {
+    let mut groups = 0;
+    let mut prev = false;
+    for c in word.map(|c| c.to_ascii_lowercase()) {
+        let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        if v && !prev {
+            groups += 1;
+        }
+        prev = v;
+    }
+    groups
+}
+
+/// A word's syllables from its vowel groups: a final `e` is silent unless
+/// it is the only vowel group, and every word has one.
+fn syllables(groups: usize, ends_with_e: bool) -> usize {
+    let groups = if ends_with_e && groups > 1 {
+        groups - 1
+    } else {
+        groups
+    };
+    groups.max(1)
+}
+
 /// Flesch reading ease (approximate syllables), and words per sentence.
 fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f32)> {
     let mut words = 0usize;
@@ -233,27 +282,7 @@ fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f3
     for s in sents.iter().filter(|s| !s.heading_like) {
         // One pass per sentence: its words and their syllables count only
         // if it has three words or more.
-        let (mut w, mut sy) = (0usize, 0usize);
-        for word in s
-            .text(doc)
-            .split_whitespace()
-            .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-        {
-            w += 1;
-            let mut groups = 0;
-            let mut prev = false;
-            for c in word.chars().map(|c| c.to_ascii_lowercase()) {
-                let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
-                if v && !prev {
-                    groups += 1;
-                }
-                prev = v;
-            }
-            if word.ends_with('e') && groups > 1 {
-                groups -= 1;
-            }
-            sy += groups.max(1);
-        }
+        let (w, sy) = words_and_syllables(s.text(doc));
         if w < 3 {
             continue;
         }
