@@ -161,7 +161,9 @@ fn raw_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             let start = i;
             let mut end = i + c.len_utf8();
-            let mut apostrophe = false;
+            // ASCII without apostrophes: its canonical form is its
+            // lowercased bytes (a possessive needs an apostrophe).
+            let mut plain = c.is_ascii();
             loop {
                 // ASCII letters and digits, most of a word, need no decoding.
                 end += text.as_bytes().get(end..).map_or(0, ascii_alphanumeric_run);
@@ -169,12 +171,13 @@ fn raw_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
                     break;
                 };
                 if d.is_alphanumeric() {
+                    plain &= d.is_ascii();
                     end += d.len_utf8();
                 } else if matches!(d, '\'' | '’')
                     && char_at(text, end + d.len_utf8()).is_some_and(char::is_alphanumeric)
                 {
                     // Inside a word only when a letter follows.
-                    apostrophe = true;
+                    plain = false;
                     end += d.len_utf8();
                 } else {
                     break;
@@ -182,9 +185,7 @@ fn raw_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
             }
             let raw = &text[start..end];
             let norm = match lower.get(start..end) {
-                // An ASCII word is its lowercased bytes (no possessive: that
-                // needs an apostrophe).
-                Some(l) if !apostrophe && raw.is_ascii() => Cow::Borrowed(l),
+                Some(l) if plain => Cow::Borrowed(l),
                 _ => Cow::Owned(unicode_norm(raw)),
             };
             let tok = Tok {
@@ -294,12 +295,6 @@ fn starts_phrase(word: &str) -> bool {
 
 /// Words that end a public body's name.
 const PUBLIC_BODY_ENDS: &[&str] = &["council", "trust", "authority", "college", "university"];
-
-/// Legal forms that end an entity's name.
-const LEGAL_FORMS: &[&str] = &[
-    "ltd", "plc", "llp", "lp", "inc", "corp", "gmbh", "sa", "bv", "nv", "llc", "ag", "spa", "sas",
-    "sarl", "srl", "ab", "as", "oy", "kk", "se", "cic",
-];
 
 /// Small words that may sit inside a name ("Bank of Northshire", "Smith & Sons").
 const CONNECTORS: &[&str] = &[
@@ -570,8 +565,34 @@ fn member_tokens(name: &str) -> Vec<String> {
     toks
 }
 
+/// Legal forms that end an entity's name. A `match`, not a list: it is
+/// asked of every word, and compiles to length and word compares.
 fn is_legal_form(norm: &str) -> bool {
-    LEGAL_FORMS.contains(&norm)
+    matches!(
+        norm,
+        "ltd"
+            | "plc"
+            | "llp"
+            | "lp"
+            | "inc"
+            | "corp"
+            | "gmbh"
+            | "sa"
+            | "bv"
+            | "nv"
+            | "llc"
+            | "ag"
+            | "spa"
+            | "sas"
+            | "sarl"
+            | "srl"
+            | "ab"
+            | "as"
+            | "oy"
+            | "kk"
+            | "se"
+            | "cic"
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ use crate::domain::{
     Extracted, FinancialYear, Finding, FindingStatus, Force, Group, RawBlock, Signature,
     SourceInfo, SourceKind, Verdict,
 };
-use crate::rules::{AppliesTo, Rulebook};
+use crate::rules::{AppliesTo, Rule, Rulebook};
 use approval::ApproverKind;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -121,8 +121,20 @@ impl Vars {
             }
         }
         clean.push_str(rest);
-        clean.split_whitespace().collect::<Vec<_>>().join(" ")
+        single_spaced(&clean)
     }
+}
+
+/// `s` with its words joined by single spaces (no words collected first).
+fn single_spaced(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Builds findings from rule metadata.
@@ -136,10 +148,7 @@ struct Findings<'a> {
 }
 
 impl Findings<'_> {
-    fn applies(&self, id: &str) -> bool {
-        let Some(rule) = self.rules.rule(id) else {
-            return false;
-        };
+    fn applies(&self, rule: &Rule) -> bool {
         rule.applies_to.iter().any(|a| match a {
             AppliesTo::All => true,
             AppliesTo::Group => self.is_group,
@@ -155,7 +164,7 @@ impl Findings<'_> {
         let Some(rule) = self.rules.rule(id) else {
             return;
         };
-        let (status, template) = if !self.applies(id) {
+        let (status, template) = if !self.applies(rule) {
             (FindingStatus::NotApplicable, None)
         } else {
             let t = match status {
@@ -229,17 +238,25 @@ fn lex_match(rules: &Rulebook, key: &str, text: &str) -> bool {
 /// approximate syllables: vowel groups, a final silent `e` dropped.
 fn words_and_syllables(sentence: &str) -> (usize, usize) {
     if sentence.is_ascii() {
-        // Most sentences: whole words as bytes, without decoding or the
-        // Unicode whitespace table (same answer on ASCII).
-        return sentence
-            .as_bytes()
-            .split(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
-            .filter(|w| w.iter().any(u8::is_ascii_alphabetic))
-            .fold((0, 0), |(w, sy), word| {
-                let groups = vowel_groups(word.iter().map(|&b| char::from(b)));
-                (w + 1, sy + syllables(groups, word.last() == Some(&b'e')))
-            });
+        ascii_words_and_syllables(sentence.as_bytes())
+    } else {
+        unicode_words_and_syllables(sentence)
     }
+}
+
+/// [`words_and_syllables`] of most sentences: whole words as bytes, without
+/// decoding or the Unicode whitespace table (same answer on ASCII).
+fn ascii_words_and_syllables(sentence: &[u8]) -> (usize, usize) {
+    sentence
+        .split(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+        .filter(|w| w.iter().any(u8::is_ascii_alphabetic))
+        .fold((0, 0), |(w, sy), word| {
+            let groups = vowel_groups(word.iter().map(|&b| char::from(b)));
+            (w + 1, sy + syllables(groups, word.last() == Some(&b'e')))
+        })
+}
+
+fn unicode_words_and_syllables(sentence: &str) -> (usize, usize) {
     sentence
         .split_whitespace()
         .filter(|w| w.chars().any(|c| c.is_alphabetic()))
@@ -1276,6 +1293,28 @@ impl Warnish for FindingStatus {
             FindingStatus::Warn
         } else {
             self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_word_counts_match_the_unicode_path() {
+        for s in [
+            "",
+            "We make the statement.",
+            "  Staff\ttrained\x0Bon\x0Cthe\rcode \n of conduct  ",
+            "Policy: 2024 -- 12 % (see p. 4); type-e made e",
+            "A b c, queue rhythm eye EYE Free FREE",
+        ] {
+            assert_eq!(
+                ascii_words_and_syllables(s.as_bytes()),
+                unicode_words_and_syllables(s),
+                "{s:?}"
+            );
         }
     }
 }
