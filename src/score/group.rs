@@ -942,17 +942,18 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
         }
     }
     // A sentence presenting the statement as made for two or more named entities.
-    for sentence in sentences(text) {
-        let (s, e) = sentence;
-        let st = &text[s..e];
-        if !COVERAGE_SENTENCE.is_match(st) {
-            continue;
-        }
-        let n = entity_spans
+    // Counting the entities first spares most sentences the pattern; sorted
+    // spans make the count a short walk from the sentence's start.
+    let mut spans = entity_spans.to_vec();
+    spans.sort_unstable();
+    for (s, e) in sentences(text) {
+        let from = spans.partition_point(|&(a, _)| a < s);
+        let n = spans[from..]
             .iter()
-            .filter(|&&(a, b)| a >= s && b <= e)
+            .take_while(|&&(a, _)| a <= e)
+            .filter(|&&(_, b)| b <= e)
             .count();
-        if n >= 2 {
+        if n >= 2 && COVERAGE_SENTENCE.is_match(&text[s..e]) {
             return Some((s, e));
         }
     }

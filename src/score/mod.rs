@@ -244,6 +244,30 @@ fn words_and_syllables(sentence: &str) -> (usize, usize) {
     }
 }
 
+/// `text.split_whitespace().count()` without an iterator step per word:
+/// ASCII bytes are classified directly, other characters decoded.
+fn word_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut count, mut in_word, mut i) = (0, false, 0);
+    while let Some(&b) = bytes.get(i) {
+        let (space, len) = if b.is_ascii() {
+            (
+                matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'),
+                1,
+            )
+        } else {
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        count += usize::from(!space && !in_word);
+        in_word = !space;
+        i += len;
+    }
+    count
+}
+
 /// [`words_and_syllables`] of most sentences: whole words as bytes, without
 /// decoding or the Unicode whitespace table (same answer on ASCII).
 fn ascii_words_and_syllables(sentence: &[u8]) -> (usize, usize) {
@@ -991,7 +1015,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
             vec![],
         ),
     }
-    let words = doc.text.split_whitespace().count();
+    let words = word_count(&doc.text);
     let english = rules
         .lexicon("english_words")
         .map(|re| re.find_iter(&doc.text).count())
@@ -1300,6 +1324,33 @@ impl Warnish for FindingStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_spaced_joins_words_with_one_space() {
+        for s in [
+            "",
+            "   ",
+            "a",
+            " a  b\n\tc ",
+            "x\u{a0}y — z\u{3000}",
+            "end ",
+        ] {
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(single_spaced(s), joined, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn word_count_is_split_whitespace_count() {
+        for s in [
+            "",
+            "  one ",
+            "two words",
+            "a\u{a0}b\u{2003}c\u{3000}d\u{85}e — £5 café\x0Bx\x0Cy\r\n\tz",
+        ] {
+            assert_eq!(word_count(s), s.split_whitespace().count(), "{s:?}");
+        }
+    }
 
     #[test]
     fn ascii_word_counts_match_the_unicode_path() {
