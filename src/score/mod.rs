@@ -251,10 +251,7 @@ fn word_count(text: &str) -> usize {
     let (mut count, mut in_word, mut i) = (0, false, 0);
     while let Some(&b) = bytes.get(i) {
         let (space, len) = if b.is_ascii() {
-            (
-                matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'),
-                1,
-            )
+            (is_ascii_space(b), 1)
         } else {
             match text.get(i..).and_then(|rest| rest.chars().next()) {
                 Some(c) => (c.is_whitespace(), c.len_utf8()),
@@ -268,16 +265,47 @@ fn word_count(text: &str) -> usize {
     count
 }
 
+/// The ASCII characters `char::is_whitespace` accepts: tab to carriage
+/// return, and space.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
 /// [`words_and_syllables`] of most sentences: whole words as bytes, without
 /// decoding or the Unicode whitespace table (same answer on ASCII).
 fn ascii_words_and_syllables(sentence: &[u8]) -> (usize, usize) {
     sentence
-        .split(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+        .split(|&b| is_ascii_space(b))
         .filter(|w| w.iter().any(u8::is_ascii_alphabetic))
         .fold((0, 0), |(w, sy), word| {
-            let groups = vowel_groups(word.iter().map(|&b| char::from(b)));
+            let groups = ascii_vowel_groups(word);
             (w + 1, sy + syllables(groups, word.last() == Some(&b'e')))
         })
+}
+
+/// [`vowel_groups`] of an ASCII word.
+fn ascii_vowel_groups(word: &[u8]) -> usize {
+    let mut groups = 0;
+    let mut prev = false;
+    for &b in word {
+        let v = is_ascii_vowel(b);
+        groups += usize::from(v && !prev);
+        prev = v;
+    }
+    groups
+}
+
+/// `a e i o u y` in either case, by a bit mask rather than six compares.
+fn is_ascii_vowel(b: u8) -> bool {
+    const VOWELS: u32 = 1
+        | 1 << (b'e' - b'a')
+        | 1 << (b'i' - b'a')
+        | 1 << (b'o' - b'a')
+        | 1 << (b'u' - b'a')
+        | 1 << (b'y' - b'a');
+    // Only ASCII letters land in `a..=z` when the case bit is set.
+    let i = (b | 0x20).wrapping_sub(b'a');
+    i < 26 && VOWELS >> i & 1 == 1
 }
 
 fn unicode_words_and_syllables(sentence: &str) -> (usize, usize) {
@@ -1337,6 +1365,18 @@ mod tests {
         ] {
             let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
             assert_eq!(single_spaced(s), joined, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_vowels_are_the_lowercased_vowels() {
+        for b in 0u8..=127 {
+            let expected = matches!(
+                char::from(b).to_ascii_lowercase(),
+                'a' | 'e' | 'i' | 'o' | 'u' | 'y'
+            );
+            assert_eq!(is_ascii_vowel(b), expected, "byte {b}");
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "byte {b}");
         }
     }
 

@@ -61,7 +61,10 @@ fn is_bullet_start(line: &str) -> bool {
 fn in_list_ignoring_case(list: &[&str], word: &str) -> bool {
     if word.is_ascii() {
         // No lowercased copy: ASCII case folding is the same comparison.
-        return list.iter().any(|w| w.eq_ignore_ascii_case(word));
+        // Lengths first: most words are rejected without a call.
+        return list
+            .iter()
+            .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word));
     }
     list.contains(&word.to_lowercase().as_str())
 }
