@@ -568,31 +568,33 @@ fn member_tokens(name: &str) -> Vec<String> {
 /// Legal forms that end an entity's name. A `match`, not a list: it is
 /// asked of every word, and compiles to length and word compares.
 fn is_legal_form(norm: &str) -> bool {
-    matches!(
-        norm,
-        "ltd"
-            | "plc"
-            | "llp"
-            | "lp"
-            | "inc"
-            | "corp"
-            | "gmbh"
-            | "sa"
-            | "bv"
-            | "nv"
-            | "llc"
-            | "ag"
-            | "spa"
-            | "sas"
-            | "sarl"
-            | "srl"
-            | "ab"
-            | "as"
-            | "oy"
-            | "kk"
-            | "se"
-            | "cic"
-    )
+    // Every form has two to four letters: most words fail on length alone.
+    (2..=4).contains(&norm.len())
+        && matches!(
+            norm,
+            "ltd"
+                | "plc"
+                | "llp"
+                | "lp"
+                | "inc"
+                | "corp"
+                | "gmbh"
+                | "sa"
+                | "bv"
+                | "nv"
+                | "llc"
+                | "ag"
+                | "spa"
+                | "sas"
+                | "sarl"
+                | "srl"
+                | "ab"
+                | "as"
+                | "oy"
+                | "kk"
+                | "se"
+                | "cic"
+        )
 }
 
 // ---------------------------------------------------------------------------
@@ -943,7 +945,11 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
     }
     // A sentence presenting the statement as made for two or more named entities.
     // Counting the entities first spares most sentences the pattern; sorted
-    // spans make the count a short walk from the sentence's start.
+    // spans make the count a short walk from the sentence's start. With
+    // fewer than two entities no sentence can qualify.
+    if entity_spans.len() < 2 {
+        return None;
+    }
     let mut spans = entity_spans.to_vec();
     spans.sort_unstable();
     for (s, e) in sentences(text) {
