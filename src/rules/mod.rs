@@ -244,13 +244,21 @@ impl PatternSet {
     /// This set's part of a [`Rulebook::scan`] result (`members` ascending):
     /// (signal indexes, any look-alike matched).
     pub fn split(&self, members: &[usize]) -> (Vec<usize>, bool) {
+        let (sig, not) = self.signal_hits(members);
+        (sig.collect(), not)
+    }
+
+    /// [`PatternSet::split`] without collecting the signal indexes.
+    pub fn signal_hits<'m>(
+        &self,
+        members: &'m [usize],
+    ) -> (impl ExactSizeIterator<Item = usize> + use<'m>, bool) {
         let (first, n) = (self.part.first, self.signals.len());
         let end = first + n + self.nots.len();
         let lo = members.partition_point(|m| *m < first);
         let mid = lo + members[lo..].partition_point(|m| *m < first + n);
         let not = members.get(mid).is_some_and(|m| *m < end);
-        let sig = members[lo..mid].iter().map(|m| m - first).collect();
-        (sig, not)
+        (members[lo..mid].iter().map(move |m| m - first), not)
     }
 
     /// True when any signal matches and no look-alike does.
@@ -261,8 +269,8 @@ impl PatternSet {
 
     /// [`PatternSet::hits`] on a [`Rulebook::scan`] result.
     pub fn hits_in(&self, members: &[usize]) -> bool {
-        let (s, not) = self.split(members);
-        !s.is_empty() && !not
+        let (s, not) = self.signal_hits(members);
+        s.len() > 0 && !not
     }
 }
 

@@ -205,8 +205,10 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
     for (i, s) in sents.iter().enumerate() {
         let text = s.text(doc);
         let verb = lx.verbs.find(text);
-        let weak = lx.weak.find(text);
-        let Some(m) = verb.or(weak) else { continue };
+        // A weak verb only counts without a strong one.
+        let Some(m) = verb.or_else(|| lx.weak.find(text)) else {
+            continue;
+        };
         let is_weak = verb.is_none();
         let lower = text.to_lowercase();
         // The sentence must be about this statement, not a policy or supplier.

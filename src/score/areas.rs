@@ -111,8 +111,8 @@ pub fn score_scanned(
         if s.heading_like || members.is_empty() {
             continue;
         }
-        let (sigs, not) = set.split(members);
-        if sigs.is_empty() {
+        let (sigs, not) = set.signal_hits(members);
+        if sigs.len() == 0 {
             continue;
         }
         if not || excludes.iter().any(|x| x.hits_in(members)) {
@@ -120,12 +120,14 @@ pub fn score_scanned(
             continue;
         }
         let mut credited = false;
+        // Asked once per sentence, and only when a topic signal needs it.
+        let mut topic = None;
         for k in sigs {
             let sig = &set.signals[k];
             if counts[k] >= 2 {
                 continue;
             }
-            if sig.topic && !topic_near(doc, sents, i, set) {
+            if sig.topic && !*topic.get_or_insert_with(|| topic_near(doc, sents, i, set)) {
                 continue;
             }
             out.total += if counts[k] == 0 {

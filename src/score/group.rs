@@ -25,6 +25,7 @@ pub use members::{
 use super::Member;
 use crate::domain::{Document, Evidence, Group, MemberCoverage};
 use crate::rules::pattern::Fixed;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
@@ -57,7 +58,8 @@ pub fn detect(doc: &Document, members: &[Member]) -> Group {
 /// [`detect`] with the evidence behind each answer.
 pub fn analyse(doc: &Document, members: &[Member]) -> GroupAnalysis {
     let text = doc.text.as_str();
-    let toks = name_tokens(text);
+    let lower = text.to_ascii_lowercase();
+    let toks = name_tokens(text, &lower);
     let found = find_entities(text, &toks);
     let entity_spans: Vec<(usize, usize)> = found.iter().map(|e| (e.start, e.end)).collect();
     let cue = group_cue(text, &entity_spans);
@@ -132,8 +134,10 @@ fn classify_gap(punct: &str, newlines: u32, start: bool) -> Sep {
 
 /// A canonical name token with its byte span in the source text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Tok {
-    norm: String,
+struct Tok<'a> {
+    /// Borrowed from the lowercased text (or a constant) unless rewritten:
+    /// most words need no allocation.
+    norm: Cow<'a, str>,
     start: usize,
     end: usize,
     /// First letter upper case, or starts with a digit.
@@ -143,9 +147,10 @@ struct Tok {
 
 /// Raw words: alphanumeric runs (apostrophes inside a word are dropped, a
 /// final possessive `'s` too) and `&` as the word `and`, each handed to
-/// [`push_joined`] as it is read.
-fn raw_tokens(text: &str) -> Vec<Tok> {
-    let mut out: Vec<Tok> = Vec::with_capacity(text.len() / 6);
+/// [`push_joined`] as it is read. `lower` is `text` with ASCII letters
+/// lowercased (same byte offsets).
+fn raw_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
+    let mut out: Vec<Tok<'a>> = Vec::with_capacity(text.len() / 6);
     // The gap since the last word: its punctuation (a few characters are
     // enough to classify it) and its line breaks.
     let mut punct = String::new();
@@ -156,7 +161,9 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             let start = i;
             let mut end = i + c.len_utf8();
-            let mut apostrophe = false;
+            // ASCII without apostrophes: its canonical form is its
+            // lowercased bytes (a possessive needs an apostrophe).
+            let mut plain = c.is_ascii();
             loop {
                 // ASCII letters and digits, most of a word, need no decoding.
                 end += text.as_bytes().get(end..).map_or(0, ascii_alphanumeric_run);
@@ -164,34 +171,23 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
                     break;
                 };
                 if d.is_alphanumeric() {
+                    plain &= d.is_ascii();
                     end += d.len_utf8();
                 } else if matches!(d, '\'' | '’')
                     && char_at(text, end + d.len_utf8()).is_some_and(char::is_alphanumeric)
                 {
                     // Inside a word only when a letter follows.
-                    apostrophe = true;
+                    plain = false;
                     end += d.len_utf8();
                 } else {
                     break;
                 }
             }
             let raw = &text[start..end];
-            let mut norm = String::with_capacity(raw.len());
-            if raw.is_ascii() && !apostrophe {
-                norm.push_str(raw);
-                norm.make_ascii_lowercase();
-            } else {
-                for d in raw.chars().filter(|d| d.is_alphanumeric()) {
-                    norm.extend(d.to_lowercase());
-                }
-            }
-            // Possessive: "Acme's" and "Acme" are the same name.
-            if norm.len() > 2
-                && norm.ends_with('s')
-                && (raw.ends_with("'s") || raw.ends_with("’s") || raw.ends_with("'S"))
-            {
-                norm.pop();
-            }
+            let norm = match lower.get(start..end) {
+                Some(l) if plain => Cow::Borrowed(l),
+                _ => Cow::Owned(unicode_norm(raw)),
+            };
             let tok = Tok {
                 norm,
                 start,
@@ -208,7 +204,7 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
         if c == '&' {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             let tok = Tok {
-                norm: "and".into(),
+                norm: Cow::Borrowed("and"),
                 start: i,
                 end: i + 1,
                 cap: false,
@@ -227,6 +223,23 @@ fn raw_tokens(text: &str) -> Vec<Tok> {
         i += c.len_utf8();
     }
     out
+}
+
+/// A word's canonical form when it is not plain ASCII: lowercased letters
+/// and digits, apostrophes and a possessive `'s` dropped ("Acme's" and
+/// "Acme" are the same name).
+fn unicode_norm(raw: &str) -> String {
+    let mut norm = String::with_capacity(raw.len());
+    for d in raw.chars().filter(|d| d.is_alphanumeric()) {
+        norm.extend(d.to_lowercase());
+    }
+    if norm.len() > 2
+        && norm.ends_with('s')
+        && (raw.ends_with("'s") || raw.ends_with("’s") || raw.ends_with("'S"))
+    {
+        norm.pop();
+    }
+    norm
 }
 
 /// Length of the leading run of ASCII letters and digits: the bytes that
@@ -282,12 +295,6 @@ fn starts_phrase(word: &str) -> bool {
 
 /// Words that end a public body's name.
 const PUBLIC_BODY_ENDS: &[&str] = &["council", "trust", "authority", "college", "university"];
-
-/// Legal forms that end an entity's name.
-const LEGAL_FORMS: &[&str] = &[
-    "ltd", "plc", "llp", "lp", "inc", "corp", "gmbh", "sa", "bv", "nv", "llc", "ag", "spa", "sas",
-    "sarl", "srl", "ab", "as", "oy", "kk", "se", "cic",
-];
 
 /// Small words that may sit inside a name ("Bank of Northshire", "Smith & Sons").
 const CONNECTORS: &[&str] = &[
@@ -465,9 +472,10 @@ const NOT_NAME_WORDS: &[&str] = &[
 ];
 
 /// The canonical name tokens of a text: raw words, spelled-out initials
-/// joined, legal forms written one way.
-fn name_tokens(text: &str) -> Vec<Tok> {
-    let mut toks = raw_tokens(text);
+/// joined, legal forms written one way. `lower` is
+/// `text.to_ascii_lowercase()`: tokens borrow from it.
+fn name_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
+    let mut toks = raw_tokens(text, lower);
     // Phrases → one canonical token, in place: `w` trails `i`, and slots
     // before `i` are never read again.
     let mut w = 0;
@@ -485,7 +493,7 @@ fn name_tokens(text: &str) -> Vec<Tok> {
                     && toks[i + 1..i + n].iter().all(|t| t.sep == Sep::Space)
                 {
                     toks[w] = Tok {
-                        norm: (*canon).to_string(),
+                        norm: Cow::Borrowed(canon),
                         start: toks[i].start,
                         end: toks[i + n - 1].end,
                         cap: toks[i].cap,
@@ -510,7 +518,7 @@ fn name_tokens(text: &str) -> Vec<Tok> {
 
 /// Adds a raw word, joining runs of single letters separated by spaces or
 /// dots: "I.I.R." → "iir".
-fn push_joined(joined: &mut Vec<Tok>, t: Tok, text: &str) {
+fn push_joined<'a>(joined: &mut Vec<Tok<'a>>, t: Tok<'a>, text: &str) {
     let single = {
         let mut cs = t.norm.chars();
         matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
@@ -522,7 +530,7 @@ fn push_joined(joined: &mut Vec<Tok>, t: Tok, text: &str) {
         && prev.end <= t.start
         && is_initials(&prev.norm, &text[prev.start..prev.end])
     {
-        prev.norm.push_str(&t.norm);
+        prev.norm.to_mut().push_str(&t.norm);
         prev.end = t.end;
         prev.cap &= t.cap;
         return;
@@ -546,15 +554,47 @@ pub fn normalise_name(name: &str) -> String {
 }
 
 fn member_tokens(name: &str) -> Vec<String> {
-    let mut toks: Vec<String> = name_tokens(name).into_iter().map(|t| t.norm).collect();
+    let lower = name.to_ascii_lowercase();
+    let mut toks: Vec<String> = name_tokens(name, &lower)
+        .into_iter()
+        .map(|t| t.norm.into_owned())
+        .collect();
     if toks.len() > 1 && toks[0] == "the" {
         toks.remove(0);
     }
     toks
 }
 
+/// Legal forms that end an entity's name. A `match`, not a list: it is
+/// asked of every word, and compiles to length and word compares.
 fn is_legal_form(norm: &str) -> bool {
-    LEGAL_FORMS.contains(&norm)
+    // Every form has two to four letters: most words fail on length alone.
+    (2..=4).contains(&norm.len())
+        && matches!(
+            norm,
+            "ltd"
+                | "plc"
+                | "llp"
+                | "lp"
+                | "inc"
+                | "corp"
+                | "gmbh"
+                | "sa"
+                | "bv"
+                | "nv"
+                | "llc"
+                | "ag"
+                | "spa"
+                | "sas"
+                | "sarl"
+                | "srl"
+                | "ab"
+                | "as"
+                | "oy"
+                | "kk"
+                | "se"
+                | "cic"
+        )
 }
 
 // ---------------------------------------------------------------------------
@@ -562,9 +602,9 @@ fn is_legal_form(norm: &str) -> bool {
 
 /// Whether the surface form of a legal-form token is written as one (so "a
 /// limited number" or "as" are not read as "Limited" or the Norwegian "AS").
-fn legal_form_surface(tok: &Tok, text: &str) -> bool {
+fn legal_form_surface(tok: &Tok<'_>, text: &str) -> bool {
     let raw = &text[tok.start..tok.end];
-    match tok.norm.as_str() {
+    match tok.norm.as_ref() {
         "ltd" => raw.starts_with(['L']),
         "plc" => true,
         "llp" | "lp" | "llc" | "sa" | "bv" | "nv" | "ag" | "spa" | "sas" | "sarl" | "srl" => {
@@ -622,7 +662,7 @@ const MAX_SCAN_ENTITIES: usize = 20_000;
 
 /// Entities ending in a legal form, plus "Name (the Company)" definitions,
 /// deduplicated by [`normalise_name`] (first spelling kept).
-fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
+fn find_entities(text: &str, toks: &[Tok<'_>]) -> Vec<Entity> {
     let mut out: Vec<Entity> = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut push = |s: usize, e: usize, out: &mut Vec<Entity>| {
@@ -667,7 +707,7 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
         if let Some(first) = name_start(toks, text, k - 1, t.start) {
             let mut end = t.end;
             // Keep the full stop of "Ltd." / "Inc." as written.
-            if text[end..].starts_with('.') && matches!(t.norm.as_str(), "ltd" | "inc" | "corp") {
+            if text[end..].starts_with('.') && matches!(t.norm.as_ref(), "ltd" | "inc" | "corp") {
                 end += 1;
             }
             push(toks[first].start, end, &mut out);
@@ -677,7 +717,7 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
     // "Wrenford Hospitals NHS Foundation Trust", "University of Corriemoor".
     for k in 0..toks.len() {
         let t = &toks[k];
-        if !t.cap || !PUBLIC_BODY_ENDS.contains(&t.norm.as_str()) {
+        if !t.cap || !PUBLIC_BODY_ENDS.contains(&t.norm.as_ref()) {
             continue;
         }
         let next = toks.get(k + 1);
@@ -692,7 +732,7 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
                 && last - k < 4
                 && toks[last + 1].cap
                 && toks[last + 1].sep == Sep::Space
-                && !NOT_NAME_WORDS.contains(&toks[last + 1].norm.as_str())
+                && !NOT_NAME_WORDS.contains(&toks[last + 1].norm.as_ref())
             {
                 last += 1;
             }
@@ -709,7 +749,7 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
             && first < k
             && toks[first..k]
                 .iter()
-                .any(|w| w.cap && !NOT_NAME_WORDS.contains(&w.norm.as_str()))
+                .any(|w| w.cap && !NOT_NAME_WORDS.contains(&w.norm.as_ref()))
         {
             push(toks[first].start, t.end, &mut out);
         }
@@ -739,12 +779,12 @@ fn find_entities(text: &str, toks: &[Tok]) -> Vec<Entity> {
 /// Whether the legal form at `k` is attached to the word before it: "Acme
 /// Ltd", "Nest Labs (Europe) Ltd", "Nest Labs, Inc.", "I.I.R. Limited",
 /// "Smith & Co. Ltd".
-fn legal_form_gap_ok(toks: &[Tok], text: &str, k: usize) -> bool {
+fn legal_form_gap_ok(toks: &[Tok<'_>], text: &str, k: usize) -> bool {
     let t = &toks[k];
     match t.sep {
         Sep::Space => true,
         Sep::Bracket => text[toks[k - 1].end..t.start].trim() == ")",
-        Sep::Comma => matches!(t.norm.as_str(), "inc" | "llc" | "ltd" | "llp"),
+        Sep::Comma => matches!(t.norm.as_ref(), "inc" | "llc" | "ltd" | "llp"),
         Sep::Dot => is_abbreviation(&toks[k - 1], text),
         Sep::Other => false,
     }
@@ -752,8 +792,8 @@ fn legal_form_gap_ok(toks: &[Tok], text: &str, k: usize) -> bool {
 
 /// "Co.", "St.", "Bros." or initials ("I.I.R."): a full stop after it does
 /// not end a sentence.
-fn is_abbreviation(t: &Tok, text: &str) -> bool {
-    matches!(t.norm.as_str(), "co" | "st" | "bros" | "mfg" | "intl")
+fn is_abbreviation(t: &Tok<'_>, text: &str) -> bool {
+    matches!(t.norm.as_ref(), "co" | "st" | "bros" | "mfg" | "intl")
         || (t.norm.chars().count() <= 4
             && t.norm.chars().all(char::is_alphabetic)
             && text[t.start..t.end].contains('.'))
@@ -761,7 +801,7 @@ fn is_abbreviation(t: &Tok, text: &str) -> bool {
 }
 
 /// Whether the gap before token `i` can sit inside a name.
-fn inside_name_gap(toks: &[Tok], text: &str, i: usize, commas: bool) -> bool {
+fn inside_name_gap(toks: &[Tok<'_>], text: &str, i: usize, commas: bool) -> bool {
     match toks[i].sep {
         Sep::Space | Sep::Bracket => true,
         Sep::Comma => commas,
@@ -774,9 +814,10 @@ fn inside_name_gap(toks: &[Tok], text: &str, i: usize, commas: bool) -> bool {
 /// and connectors; `end` is where the name ends (brackets before it must
 /// balance: "Nest Labs (Europe) Ltd"); returns the first token of the name after trimming
 /// sentence words, or `None` when no proper name word is left.
-fn name_start(toks: &[Tok], text: &str, last: usize, end: usize) -> Option<usize> {
-    let proper = |t: &Tok| t.cap && !is_legal_form(&t.norm) || t.norm == "co" || t.norm == "pty";
-    let connector = |t: &Tok| !t.cap && CONNECTORS.contains(&t.norm.as_str());
+fn name_start(toks: &[Tok<'_>], text: &str, last: usize, end: usize) -> Option<usize> {
+    let proper =
+        |t: &Tok<'_>| t.cap && !is_legal_form(&t.norm) || t.norm == "co" || t.norm == "pty";
+    let connector = |t: &Tok<'_>| !t.cap && CONNECTORS.contains(&t.norm.as_ref());
     if !proper(&toks[last]) {
         return None;
     }
@@ -798,7 +839,7 @@ fn name_start(toks: &[Tok], text: &str, last: usize, end: usize) -> Option<usize
         };
         let trim = !t.cap
             || unbalanced
-            || NOT_NAME_WORDS.contains(&t.norm.as_str())
+            || NOT_NAME_WORDS.contains(&t.norm.as_ref())
             || t.norm.chars().all(|c| c.is_ascii_digit());
         if !trim {
             break;
@@ -905,17 +946,22 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
         }
     }
     // A sentence presenting the statement as made for two or more named entities.
-    for sentence in sentences(text) {
-        let (s, e) = sentence;
-        let st = &text[s..e];
-        if !COVERAGE_SENTENCE.is_match(st) {
-            continue;
-        }
-        let n = entity_spans
+    // Counting the entities first spares most sentences the pattern; sorted
+    // spans make the count a short walk from the sentence's start. With
+    // fewer than two entities no sentence can qualify.
+    if entity_spans.len() < 2 {
+        return None;
+    }
+    let mut spans = entity_spans.to_vec();
+    spans.sort_unstable();
+    for (s, e) in sentences(text) {
+        let from = spans.partition_point(|&(a, _)| a < s);
+        let n = spans[from..]
             .iter()
-            .filter(|&&(a, b)| a >= s && b <= e)
+            .take_while(|&&(a, _)| a <= e)
+            .filter(|&&(_, b)| b <= e)
             .count();
-        if n >= 2 {
+        if n >= 2 && COVERAGE_SENTENCE.is_match(&text[s..e]) {
             return Some((s, e));
         }
     }
@@ -1049,7 +1095,7 @@ fn too_generic(core: &[String]) -> bool {
 
 fn member_coverage(
     doc: &Document,
-    toks: &[Tok],
+    toks: &[Tok<'_>],
     members: &[Member],
     entities: &[Entity],
 ) -> Vec<MemberCoverage> {
@@ -1116,7 +1162,7 @@ fn member_coverage(
         // is not the name.
         let left_comma_block = i > 0 && toks[i].sep == Sep::Comma && {
             let prev = &toks[i - 1];
-            prev.cap && !is_legal_form(&prev.norm) && !NOT_NAME_WORDS.contains(&prev.norm.as_str())
+            prev.cap && !is_legal_form(&prev.norm) && !NOT_NAME_WORDS.contains(&prev.norm.as_ref())
         };
         let mut node = 0;
         let mut crossed_comma = false;
@@ -1128,7 +1174,7 @@ fn member_coverage(
                 // "Tallis Labs, Inc." is "Tallis Labs Inc".
                 crossed_comma |= toks[j].sep == Sep::Comma && !is_legal_form(&toks[j].norm);
             }
-            match trie.children[node].get(&toks[j].norm) {
+            match trie.children[node].get(toks[j].norm.as_ref()) {
                 Some(&n) => node = n,
                 None => break,
             }
@@ -1234,24 +1280,24 @@ fn company_number_key(s: &str) -> String {
 }
 
 /// A name does not start in the middle of another capitalised name.
-fn left_boundary_ok(toks: &[Tok], i: usize) -> bool {
+fn left_boundary_ok(toks: &[Tok<'_>], i: usize) -> bool {
     if i == 0 || toks[i].sep != Sep::Space {
         return true;
     }
     let prev = &toks[i - 1];
     !prev.cap
         || is_legal_form(&prev.norm)
-        || NOT_NAME_WORDS.contains(&prev.norm.as_str())
+        || NOT_NAME_WORDS.contains(&prev.norm.as_ref())
         || prev.norm.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A name written without its legal form counts only when it is written as a
 /// name (capitalised words) and is not followed by more of a name or by
 /// another legal form ("Acme Foods plc" is not "Acme Foods Ltd").
-fn bare_match_ok(toks: &[Tok], i: usize, j: usize, form_after_ok: bool) -> bool {
+fn bare_match_ok(toks: &[Tok<'_>], i: usize, j: usize, form_after_ok: bool) -> bool {
     let capitalised = toks[i..=j]
         .iter()
-        .all(|t| t.cap || CONNECTORS.contains(&t.norm.as_str()));
+        .all(|t| t.cap || CONNECTORS.contains(&t.norm.as_ref()));
     if !capitalised {
         return false;
     }

@@ -35,7 +35,7 @@ use crate::domain::{
     Extracted, FinancialYear, Finding, FindingStatus, Force, Group, RawBlock, Signature,
     SourceInfo, SourceKind, Verdict,
 };
-use crate::rules::{AppliesTo, Rulebook};
+use crate::rules::{AppliesTo, Rule, Rulebook};
 use approval::ApproverKind;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -121,8 +121,20 @@ impl Vars {
             }
         }
         clean.push_str(rest);
-        clean.split_whitespace().collect::<Vec<_>>().join(" ")
+        single_spaced(&clean)
     }
+}
+
+/// `s` with its words joined by single spaces (no words collected first).
+fn single_spaced(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Builds findings from rule metadata.
@@ -136,10 +148,7 @@ struct Findings<'a> {
 }
 
 impl Findings<'_> {
-    fn applies(&self, id: &str) -> bool {
-        let Some(rule) = self.rules.rule(id) else {
-            return false;
-        };
+    fn applies(&self, rule: &Rule) -> bool {
         rule.applies_to.iter().any(|a| match a {
             AppliesTo::All => true,
             AppliesTo::Group => self.is_group,
@@ -155,7 +164,7 @@ impl Findings<'_> {
         let Some(rule) = self.rules.rule(id) else {
             return;
         };
-        let (status, template) = if !self.applies(id) {
+        let (status, template) = if !self.applies(rule) {
             (FindingStatus::NotApplicable, None)
         } else {
             let t = match status {
@@ -225,6 +234,115 @@ fn lex_match(rules: &Rulebook, key: &str, text: &str) -> bool {
     rules.lexicon(key).is_some_and(|re| re.is_match(text))
 }
 
+/// The words of a sentence (whitespace-separated, with a letter) and their
+/// approximate syllables: vowel groups, a final silent `e` dropped.
+fn words_and_syllables(sentence: &str) -> (usize, usize) {
+    if sentence.is_ascii() {
+        ascii_words_and_syllables(sentence.as_bytes())
+    } else {
+        unicode_words_and_syllables(sentence)
+    }
+}
+
+/// `text.split_whitespace().count()` without an iterator step per word:
+/// ASCII bytes are classified directly, other characters decoded.
+fn word_count(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut count, mut in_word, mut i) = (0, false, 0);
+    while let Some(&b) = bytes.get(i) {
+        let (space, len) = if b.is_ascii() {
+            (is_ascii_space(b), 1)
+        } else {
+            match text.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => (false, 1),
+            }
+        };
+        count += usize::from(!space && !in_word);
+        in_word = !space;
+        i += len;
+    }
+    count
+}
+
+/// The ASCII characters `char::is_whitespace` accepts: tab to carriage
+/// return, and space.
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ')
+}
+
+/// [`words_and_syllables`] of most sentences: whole words as bytes, without
+/// decoding or the Unicode whitespace table (same answer on ASCII).
+fn ascii_words_and_syllables(sentence: &[u8]) -> (usize, usize) {
+    sentence
+        .split(|&b| is_ascii_space(b))
+        .filter(|w| w.iter().any(u8::is_ascii_alphabetic))
+        .fold((0, 0), |(w, sy), word| {
+            let groups = ascii_vowel_groups(word);
+            (w + 1, sy + syllables(groups, word.last() == Some(&b'e')))
+        })
+}
+
+/// [`vowel_groups`] of an ASCII word.
+fn ascii_vowel_groups(word: &[u8]) -> usize {
+    let mut groups = 0;
+    let mut prev = false;
+    for &b in word {
+        let v = is_ascii_vowel(b);
+        groups += usize::from(v && !prev);
+        prev = v;
+    }
+    groups
+}
+
+/// `a e i o u y` in either case, by a bit mask rather than six compares.
+fn is_ascii_vowel(b: u8) -> bool {
+    const VOWELS: u32 = 1
+        | 1 << (b'e' - b'a')
+        | 1 << (b'i' - b'a')
+        | 1 << (b'o' - b'a')
+        | 1 << (b'u' - b'a')
+        | 1 << (b'y' - b'a');
+    // Only ASCII letters land in `a..=z` when the case bit is set.
+    let i = (b | 0x20).wrapping_sub(b'a');
+    i < 26 && VOWELS >> i & 1 == 1
+}
+
+fn unicode_words_and_syllables(sentence: &str) -> (usize, usize) {
+    sentence
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
+        .fold((0, 0), |(w, sy), word| {
+            let groups = vowel_groups(word.chars());
+            (w + 1, sy + syllables(groups, word.ends_with('e')))
+        })
+}
+
+/// Runs of vowels (`y` counts) in a word.
+fn vowel_groups(word: impl Iterator<Item = char>) -> usize {
+    let mut groups = 0;
+    let mut prev = false;
+    for c in word.map(|c| c.to_ascii_lowercase()) {
+        let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        if v && !prev {
+            groups += 1;
+        }
+        prev = v;
+    }
+    groups
+}
+
+/// A word's syllables from its vowel groups: a final `e` is silent unless
+/// it is the only vowel group, and every word has one.
+fn syllables(groups: usize, ends_with_e: bool) -> usize {
+    let groups = if ends_with_e && groups > 1 {
+        groups - 1
+    } else {
+        groups
+    };
+    groups.max(1)
+}
+
 /// Flesch reading ease (approximate syllables), and words per sentence.
 fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f32)> {
     let mut words = 0usize;
@@ -233,27 +351,7 @@ fn readability(doc: &Document, sents: &[sentences::Sentence]) -> Option<(f32, f3
     for s in sents.iter().filter(|s| !s.heading_like) {
         // One pass per sentence: its words and their syllables count only
         // if it has three words or more.
-        let (mut w, mut sy) = (0usize, 0usize);
-        for word in s
-            .text(doc)
-            .split_whitespace()
-            .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-        {
-            w += 1;
-            let mut groups = 0;
-            let mut prev = false;
-            for c in word.chars().map(|c| c.to_ascii_lowercase()) {
-                let v = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
-                if v && !prev {
-                    groups += 1;
-                }
-                prev = v;
-            }
-            if word.ends_with('e') && groups > 1 {
-                groups -= 1;
-            }
-            sy += groups.max(1);
-        }
+        let (w, sy) = words_and_syllables(s.text(doc));
         if w < 3 {
             continue;
         }
@@ -945,7 +1043,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
             vec![],
         ),
     }
-    let words = doc.text.split_whitespace().count();
+    let words = word_count(&doc.text);
     let english = rules
         .lexicon("english_words")
         .map(|re| re.find_iter(&doc.text).count())
@@ -1247,6 +1345,67 @@ impl Warnish for FindingStatus {
             FindingStatus::Warn
         } else {
             self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_spaced_joins_words_with_one_space() {
+        for s in [
+            "",
+            "   ",
+            "a",
+            " a  b\n\tc ",
+            "x\u{a0}y — z\u{3000}",
+            "end ",
+        ] {
+            let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(single_spaced(s), joined, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_vowels_are_the_lowercased_vowels() {
+        for b in 0u8..=127 {
+            let expected = matches!(
+                char::from(b).to_ascii_lowercase(),
+                'a' | 'e' | 'i' | 'o' | 'u' | 'y'
+            );
+            assert_eq!(is_ascii_vowel(b), expected, "byte {b}");
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "byte {b}");
+        }
+    }
+
+    #[test]
+    fn word_count_is_split_whitespace_count() {
+        for s in [
+            "",
+            "  one ",
+            "two words",
+            "a\u{a0}b\u{2003}c\u{3000}d\u{85}e — £5 café\x0Bx\x0Cy\r\n\tz",
+        ] {
+            assert_eq!(word_count(s), s.split_whitespace().count(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_word_counts_match_the_unicode_path() {
+        for s in [
+            "",
+            "We make the statement.",
+            "  Staff\ttrained\x0Bon\x0Cthe\rcode \n of conduct  ",
+            "Policy: 2024 -- 12 % (see p. 4); type-e made e",
+            "A b c, queue rhythm eye EYE Free FREE",
+        ] {
+            assert_eq!(
+                ascii_words_and_syllables(s.as_bytes()),
+                unicode_words_and_syllables(s),
+                "{s:?}"
+            );
         }
     }
 }

@@ -57,6 +57,37 @@ fn is_bullet_start(line: &str) -> bool {
     }
 }
 
+/// Whether `word`, lowercased, is one of `list` (all lowercase).
+fn in_list_ignoring_case(list: &[&str], word: &str) -> bool {
+    if word.is_ascii() {
+        // No lowercased copy: ASCII case folding is the same comparison.
+        // Lengths first: most words are rejected without a call.
+        return list
+            .iter()
+            .any(|w| w.len() == word.len() && w.eq_ignore_ascii_case(word));
+    }
+    list.contains(&word.to_lowercase().as_str())
+}
+
+/// The last word of `s`, after a space or an opening bracket.
+fn word_before(s: &str) -> &str {
+    s.rsplit(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+}
+
+/// A known abbreviation or a single letter: a full stop after it does not
+/// end a sentence.
+fn is_abbreviation(word: &str) -> bool {
+    let single_letter = if word.is_ascii() {
+        word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic()
+    } else {
+        let lower = word.to_lowercase();
+        lower.len() == 1 && lower.chars().all(|c| c.is_alphabetic())
+    };
+    single_letter || in_list_ignoring_case(ABBREVIATIONS, word)
+}
+
 fn starts_upper_or_digit(line: &str) -> bool {
     line.trim_start()
         .chars()
@@ -87,8 +118,7 @@ fn line_breaks(line: &str, next: &str) -> bool {
     if matches!(last, ',' | ';' | '-' | '–' | '(' | '/') {
         return false;
     }
-    let lw = last_word(l).to_lowercase();
-    if JOINING_WORDS.contains(&lw.as_str()) {
+    if in_list_ignoring_case(JOINING_WORDS, last_word(l)) {
         return false;
     }
     // A short line followed by a capitalised one: a heading, a name, a role.
@@ -153,15 +183,9 @@ fn split_punct(
             // The next non-space character must start a new sentence.
             let rest = &seg[i + 1..];
             let next_ok = starts_upper_or_digit(rest) || is_bullet_start(rest);
-            let word = seg[start..i]
-                .rsplit(|c: char| c.is_whitespace() || c == '(')
-                .next()
-                .unwrap_or("")
-                .to_lowercase();
-            let abbrev = b == b'.'
-                && (ABBREVIATIONS.contains(&word.as_str())
-                    || (word.len() == 1 && word.chars().all(|c| c.is_alphabetic())));
-            if next_ok && !abbrev {
+            // The word before a full stop is only read when the break is
+            // otherwise made.
+            if next_ok && !(b == b'.' && is_abbreviation(word_before(&seg[start..i]))) {
                 push(text, base, from + start, from + i + 1, block, false, out);
                 start = i + 1;
             }
