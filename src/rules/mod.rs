@@ -545,27 +545,45 @@ impl Rulebook {
                 raw_sets.push(s);
             }
             drafts.extend(compile_sets(&ctx, raw_sets)?);
-            for (key, list) in raw.lexicon {
-                if book.lexicon.contains_key(&key) {
+            for (key, list) in &raw.lexicon {
+                if book.lexicon.contains_key(key) {
                     return ctx.err(
                         list.span().start,
                         format!("lexicon entry '{key}' defined twice"),
                     );
                 }
-                let alts: Vec<String> = list
-                    .get_ref()
-                    .iter()
-                    .map(|p| format!("(?:{})", p.get_ref()))
-                    .collect();
-                let joined = format!(r"\b(?:{})\b", alts.join("|"));
-                let re = match compile(&joined) {
-                    Ok(re) => re,
-                    Err(e) => {
+            }
+            // Each word list is one regex; they build on all cores, like the
+            // sets, as a one-shot check waits for them.
+            let entries: Vec<_> = raw.lexicon.into_iter().collect();
+            let joined: Vec<String> = entries
+                .iter()
+                .map(|(_, list)| {
+                    let alts: Vec<String> = list
+                        .get_ref()
+                        .iter()
+                        .map(|p| format!("(?:{})", p.get_ref()))
+                        .collect();
+                    format!(r"\b(?:{})\b", alts.join("|"))
+                })
+                .collect();
+            let built = build_in_parallel(joined, |pat| compile(&pat));
+            for ((key, list), re) in entries.into_iter().zip(built) {
+                let re = match re {
+                    Some(Ok(re)) => re,
+                    Some(Err(e)) => {
                         // Name the bad word's line when parsing alone finds it.
                         for p in list.get_ref() {
                             ctx.check(p, &format!("lexicon '{key}'"))?;
                         }
                         return ctx.err(list.span().start, format!("lexicon '{key}': {e}"));
+                    }
+                    // Only if a build thread panicked.
+                    None => {
+                        return ctx.err(
+                            list.span().start,
+                            format!("lexicon '{key}' could not be built"),
+                        );
                     }
                 };
                 book.lexicon.insert(key, re);
@@ -732,18 +750,34 @@ impl Rulebook {
 /// cores: building the sets is most of a one-shot `s54 check`'s start-up.
 /// Results (and the first error) come back in file order.
 fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<Draft>, RulesError> {
+    build_in_parallel(raw, |s| compile_set(ctx, s))
+        .into_iter()
+        .map(|built| match built {
+            Some(built) => built,
+            // Only if a build thread panicked.
+            None => ctx.err(0, "a pattern set could not be built"),
+        })
+        .collect()
+}
+
+/// `build` applied to every item, on as many threads as there are cores
+/// (and items); results in the items' order, `None` where a build thread
+/// panicked.
+fn build_in_parallel<T: Send, R: Send>(
+    items: Vec<T>,
+    build: impl Fn(T) -> R + Sync,
+) -> Vec<Option<R>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(raw.len());
+        .min(items.len());
     if threads <= 1 {
-        return raw.into_iter().map(|s| compile_set(ctx, s)).collect();
+        return items.into_iter().map(|item| Some(build(item))).collect();
     }
-    let n = raw.len();
-    let work: Vec<Mutex<Option<RawSet>>> = raw.into_iter().map(|s| Mutex::new(Some(s))).collect();
-    let done: Vec<Mutex<Option<Result<Draft, RulesError>>>> =
-        (0..n).map(|_| Mutex::new(None)).collect();
+    let n = items.len();
+    let work: Vec<Mutex<Option<T>>> = items.into_iter().map(|s| Mutex::new(Some(s))).collect();
+    let done: Vec<Mutex<Option<R>>> = (0..n).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -752,8 +786,8 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<Draft>, RulesErro
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(slot) = work.get(i) else { break };
                     let taken = slot.lock().map(|mut g| g.take()).unwrap_or(None);
-                    if let Some(s) = taken {
-                        let built = compile_set(ctx, s);
+                    if let Some(item) = taken {
+                        let built = build(item);
                         if let Ok(mut g) = done[i].lock() {
                             *g = Some(built);
                         }
@@ -763,11 +797,7 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<Draft>, RulesErro
         }
     });
     done.into_iter()
-        .map(|m| match m.into_inner() {
-            Ok(Some(built)) => built,
-            // Only if a build thread panicked.
-            _ => ctx.err(0, "a pattern set could not be built"),
-        })
+        .map(|m| m.into_inner().ok().flatten())
         .collect()
 }
 
