@@ -961,6 +961,18 @@ mod tests {
     }
 
     #[test]
+    fn bad_lexicon_word_names_file_and_line() {
+        // Word lists build on several threads; the error still names the
+        // bad word's own line.
+        let src = include_str!("../../rules/lexicon.toml");
+        let bad = format!("{src}\nbroken_words = [\n  'fine',\n  '(unclosed',\n]\n");
+        let line = bad.lines().count() - 1;
+        let err = with_replaced("lexicon.toml", &bad).unwrap_err().to_string();
+        assert!(err.contains(&format!("lexicon.toml, line {line}")), "{err}");
+        assert!(err.contains("broken_words"), "{err}");
+    }
+
+    #[test]
     fn bad_regex_names_file_and_line() {
         let src = include_str!("../../rules/patterns.toml");
         let bad = format!(
