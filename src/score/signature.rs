@@ -177,6 +177,8 @@ fn role_at_start(s: &str, roles: &RulePattern) -> Option<String> {
         return None;
     }
     let line = t.lines().next().unwrap_or(t);
+    // "Ethics Director Date: 31 December 2019": the date is not the role.
+    let line = date_label_in(line).map_or(line, |at| &line[..at]);
     let role: String = line
         .trim()
         .trim_end_matches(['.', ','])
@@ -184,6 +186,45 @@ fn role_at_start(s: &str, roles: &RulePattern) -> Option<String> {
         .take(160)
         .collect();
     Some(role)
+}
+
+/// Where a "Date:" or "Dated" label starts inside `line`, after its
+/// first character (a label at the start is not inside).
+fn date_label_in(line: &str) -> Option<usize> {
+    let lower = line.to_ascii_lowercase();
+    [" date:", " date ", " dated ", " dated:", " signed on "]
+        .iter()
+        .filter_map(|l| lower.find(l))
+        .min()
+}
+
+/// A date on one of a sentence's short lines ("Signed in June 2020" under a
+/// name and title that sentence splitting kept together): the line must be
+/// short and either labelled or mostly the date.
+fn date_on_short_line(text: &str) -> Option<FoundDate> {
+    let r = res();
+    let mut at = 0;
+    for line in text.split('\n') {
+        let start = at;
+        at += line.len() + 1;
+        let t = line.trim();
+        if t.is_empty() || t.len() > 60 {
+            continue;
+        }
+        let Some(d) = find_dates(line).into_iter().next() else {
+            continue;
+        };
+        let lower = t.to_ascii_lowercase();
+        let labelled = r.date_label.is_match(t) || lower.starts_with("signed");
+        if labelled || 2 * (d.end - d.start) >= t.len() {
+            return Some(FoundDate {
+                start: start + d.start,
+                end: start + d.end,
+                ..d
+            });
+        }
+    }
+    None
 }
 
 fn date_near(
@@ -200,6 +241,12 @@ fn date_near(
             continue;
         }
         if let Some(d) = find_dates(text).into_iter().next() {
+            return Some((d, (s.start + d.start, s.start + d.end)));
+        }
+    }
+    // Then a short line inside a longer sentence.
+    for s in sents.iter().take(to.min(sents.len())).skip(from) {
+        if let Some(d) = date_on_short_line(s.text(doc)) {
             return Some((d, (s.start + d.start, s.start + d.end)));
         }
     }
@@ -254,9 +301,11 @@ pub fn detect(
             && (s.heading_like || trimmed.len() < 160)
         {
             let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
+            // "Signed by Jane Doe", "Signed by: Jane Doe".
             let rest = rest
-                .strip_prefix("by ")
-                .or_else(|| rest.strip_prefix("By "))
+                .strip_prefix("by")
+                .or_else(|| rest.strip_prefix("By"))
+                .filter(|r| r.starts_with([' ', ':']))
                 .map(|r| r.trim_start_matches([':', ' ']))
                 .unwrap_or(rest);
             let rest_lower = rest.to_lowercase();

@@ -406,3 +406,31 @@ fn rules_directory_replaces_the_builtin_rules_and_errors_name_the_file() {
     assert!(err.contains("guidance.toml, line "), "{err}");
     assert!(err.contains(&format!("line {line}")), "{err}");
 }
+
+#[test]
+fn signed_by_label_with_date_on_the_same_line() {
+    // "Signed by: Name, Role Date: …" then a web page's footer: the label's
+    // line gives name, role (without the date) and date; footer lines are
+    // not a signatory.
+    let (a, _) = check("signed_by_label_footer.txt");
+    assert_eq!(a.signature.name.as_deref(), Some("Rosa Delgado"));
+    assert_eq!(a.signature.role.as_deref(), Some("Ethics Director"));
+    assert_eq!(a.signature.date, Some(date(2024, 3, 14)));
+}
+
+#[test]
+fn signature_date_on_a_short_line_of_the_title_block() {
+    // Name, two long title lines and "Signed in November 2023" form one
+    // sentence; the date is read from its short last line.
+    let (a, text) = check("signed_in_month.txt");
+    assert_eq!(a.signature.name.as_deref(), Some("Tobias Renner"));
+    assert_eq!(a.signature.date, Some(date(2023, 11, 1)));
+    let quotes: Vec<&str> = a
+        .signature
+        .evidence
+        .iter()
+        .map(|e| e.quote.as_str())
+        .collect();
+    assert!(quotes.contains(&"November 2023"), "{quotes:?}");
+    assert_offsets(&a, &text);
+}
