@@ -26,6 +26,9 @@ struct Res {
     year_only: Fixed,
     calendar: Fixed,
     fy_short: Fixed,
+    /// A range's start written without its year, just before the end
+    /// date: "January 1 - " (month first) or "1 April to " (day first).
+    yearless_start: Fixed,
 }
 
 /// Builds this module's patterns now (see `score::warm_up`).
@@ -50,6 +53,11 @@ fn res() -> &'static Res {
             ),
             calendar: re(r"(?i)\bcalendar\s+year\s+(?:of\s+)?(?P<y>20\d\d)\b"),
             fy_short: re(r"(?i)\b(?:year|period)\s+to\s*$"),
+            yearless_start: re(concat!(
+                r"(?i)\b(?:(?P<m>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?P<d>\d{1,2})",
+                r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)",
+                r"(?:st|nd|rd|th)?\s*(?:-|–|—|to|until|through)\s*$",
+            )),
         }
     })
 }
@@ -82,6 +90,16 @@ pub fn detect(text: &str) -> FyFound {
             };
             let start = c.get(0).map(|m| lf + m.start()).unwrap_or(d.start);
             cands.push((d.last_day(), None, (start, d.end), w));
+            continue;
+        }
+        // "January 1 - December 31, 2019": the start has no year of its own.
+        if d.day.is_some()
+            && let Some(c) = r.yearless_start.captures(lead)
+            && let Some(whole) = c.get(0)
+            && r.range_lead.is_match(&lead[..whole.start()])
+            && let Some(start) = yearless_start_before(&c, d.last_day())
+        {
+            cands.push((d.last_day(), Some(start), (lf + whole.start(), d.end), 3));
             continue;
         }
         // "<date> to <date>" with a period word before it.
@@ -140,6 +158,26 @@ pub fn detect(text: &str) -> FyFound {
         span: Some(cands[idx].2),
         year_only: None,
     }
+}
+
+/// The start a yearless "January 1" names for a period ending `end`: in
+/// `end`'s year, or the year before when that would come after `end`.
+fn yearless_start_before(
+    c: &crate::rules::pattern::Groups<'_>,
+    end: NaiveDate,
+) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let month = c.name("m").or_else(|| c.name("m2"))?;
+    let day = c.name("d").or_else(|| c.name("d2"))?;
+    let month = super::dates::month_number(month.as_str())?;
+    let day: u32 = day.as_str().parse().ok()?;
+    let start = NaiveDate::from_ymd_opt(end.year(), month, day)?;
+    let start = if start > end {
+        NaiveDate::from_ymd_opt(end.year() - 1, month, day)?
+    } else {
+        start
+    };
+    plausible_period(start, end).then_some(start)
 }
 
 /// Months between a period's start and end (inclusive), rounded.
@@ -215,6 +253,19 @@ mod tests {
         assert_eq!(f.end, Some(d(2024, 3, 31)));
         let f = detect("our financial year from 1st July 2017 to 30th June 2018");
         assert_eq!(f.end, Some(d(2018, 6, 30)));
+        let f = detect("covering our 2021 financial year (January 1 - December 31, 2021).");
+        assert_eq!(
+            (f.start, f.end),
+            (Some(d(2021, 1, 1)), Some(d(2021, 12, 31)))
+        );
+        let f = detect("This statement covers the year 1st April to 31st March 2024.");
+        assert_eq!(
+            (f.start, f.end),
+            (Some(d(2023, 4, 1)), Some(d(2024, 3, 31)))
+        );
+        // A yearless day that makes no plausible year is not a period.
+        let f = detect("the period 20 March - 31 March 2024 saw audits");
+        assert_eq!(f.end, None);
         let f = detect("reporting period: 01/01/2019 - 31/12/2019");
         assert_eq!(f.end, Some(d(2019, 12, 31)));
         assert_eq!(f.start, Some(d(2019, 1, 1)));
