@@ -434,3 +434,17 @@ fn signature_date_on_a_short_line_of_the_title_block() {
     assert!(quotes.contains(&"November 2023"), "{quotes:?}");
     assert_offsets(&a, &text);
 }
+
+#[test]
+fn template_risk_wording_names_no_risk() {
+    // The common template's aims ("identify and assess potential risk
+    // areas", "we have in place systems to:"), a generic "potential risk of
+    // modern slavery" and a low risk put down to "the nature of our
+    // business" alone: no part of the business is named as at risk and no
+    // method is described (rules.md §2.2 (d)).
+    let (a, _) = check("template_risk_claims.txt");
+    assert!(!a.areas.risk.present, "{:#?}", a.areas.risk);
+    assert!(a.areas.risk.evidence.is_empty(), "{:#?}", a.areas.risk);
+    // The same text still describes the business and a policy.
+    assert!(a.areas.structure.present && a.areas.policies.present);
+}
