@@ -10,6 +10,7 @@
 //! runs anywhere; a directory given by `--rules DIR` or `S54_RULES_DIR`
 //! replaces them. Every error names the file and the line.
 
+pub mod frozen;
 pub mod pattern;
 mod scan;
 pub mod sentence_set;
@@ -47,6 +48,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("lexicon.toml", include_str!("../../rules/lexicon.toml")),
     ("profiles.toml", include_str!("../../rules/profiles.toml")),
 ];
+
+/// The embedded rules' pattern sets already compiled: their NFAs, sealed
+/// with a fingerprint of [`EMBEDDED`] (`frozen::seal`). Parsing and
+/// compiling them was most of a one-shot `s54 check`; when the rule files
+/// change, the fingerprint no longer matches and the sets are compiled at
+/// start-up as before, until the file is made again with
+/// `cargo run --release --example freeze_rules` (a test fails until then).
+const FROZEN_SCAN: &[u8] = include_bytes!("frozen_scan.bin");
 
 /// Rule ids the checker emits: each must be defined by the rulebook.
 pub const REQUIRED_RULES: &[&str] = &[
@@ -294,6 +303,8 @@ pub struct Rulebook {
     /// Every member of every set, in as few lazy DFAs as their shapes
     /// allow (see `scan`): one call scans a sentence for all sets.
     scan: scan::Scan,
+    /// True when `scan` was read from a frozen file, not compiled.
+    thawed: bool,
 }
 
 // ----- raw file shapes -----
@@ -431,7 +442,7 @@ impl Ctx<'_> {
 }
 
 /// Patterns are case-insensitive unless they say `(?-i)`.
-fn compile(pat: &str) -> Result<RulePattern, regex_automata::meta::BuildError> {
+fn compile(pat: &str) -> Result<RulePattern, pattern::PatternError> {
     pattern::compile(pat)
 }
 
@@ -464,7 +475,20 @@ fn parse_applies(s: &str) -> Option<AppliesTo> {
 impl Rulebook {
     /// The rules compiled into the binary.
     pub fn embedded() -> Result<Rulebook, RulesError> {
-        Rulebook::from_sources(EMBEDDED.iter().map(|(n, s)| (n.to_string(), s.to_string())))
+        Rulebook::build(embedded_sources(), Some(FROZEN_SCAN))
+    }
+
+    /// The embedded rules' pattern sets compiled now and frozen: the bytes
+    /// `src/rules/frozen_scan.bin` should hold.
+    pub fn freeze_embedded() -> Result<Vec<u8>, RulesError> {
+        let sources = embedded_sources();
+        let fingerprint = sources_fingerprint(&sources);
+        let book = Rulebook::build(sources, None)?;
+        let payload = book.scan.freeze().map_err(|e| RulesError::Invalid {
+            file: "rules".to_string(),
+            message: format!("cannot freeze the pattern sets: {e}"),
+        })?;
+        Ok(frozen::seal(fingerprint, &payload))
     }
 
     /// Every `*.toml` file of `dir` (in name order) replaces the built-in rules.
@@ -495,6 +519,16 @@ impl Rulebook {
     pub fn from_sources(
         sources: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Rulebook, RulesError> {
+        Rulebook::build(sources.into_iter().collect(), None)
+    }
+
+    /// Compiles rule files, reading the pattern sets from `frozen` instead
+    /// when it was sealed for exactly these sources.
+    fn build(
+        sources: Vec<(String, String)>,
+        frozen: Option<&[u8]>,
+    ) -> Result<Rulebook, RulesError> {
+        let thaw = frozen.and_then(|f| frozen::open(f, sources_fingerprint(&sources)));
         let mut book = Rulebook {
             rules: Vec::new(),
             index: HashMap::new(),
@@ -503,6 +537,7 @@ impl Rulebook {
             profiles: BTreeMap::new(),
             // Built once every file's sets are read.
             scan: scan::Scan::default(),
+            thawed: false,
         };
         let mut drafts: Vec<Draft> = Vec::new();
         let mut pending_excludes: Vec<(String, String, usize, String)> = Vec::new();
@@ -544,7 +579,7 @@ impl Rulebook {
                 }
                 raw_sets.push(s);
             }
-            drafts.extend(compile_sets(&ctx, raw_sets)?);
+            drafts.extend(compile_sets(&ctx, raw_sets, thaw.is_none())?);
             for (key, list) in &raw.lexicon {
                 if book.lexicon.contains_key(key) {
                     return ctx.err(
@@ -606,7 +641,7 @@ impl Rulebook {
                 );
             }
         }
-        book.scan = build_scan(drafts, &mut book.sets)?;
+        (book.scan, book.thawed) = build_scan(drafts, &mut book.sets, thaw)?;
         for (file, set, line, ex) in pending_excludes {
             if !book.sets.contains_key(&ex) {
                 return Err(RulesError::At {
@@ -749,8 +784,8 @@ impl Rulebook {
 /// Compiles a file's pattern sets, several at once when the machine has the
 /// cores: building the sets is most of a one-shot `s54 check`'s start-up.
 /// Results (and the first error) come back in file order.
-fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>) -> Result<Vec<Draft>, RulesError> {
-    build_in_parallel(raw, |s| compile_set(ctx, s))
+fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>, parse: bool) -> Result<Vec<Draft>, RulesError> {
+    build_in_parallel(raw, |s| compile_set(ctx, s, parse))
         .into_iter()
         .map(|built| match built {
             Some(built) => built,
@@ -810,19 +845,36 @@ struct Draft {
     finish: Box<dyn FnOnce(scan::Part) -> PatternSet + Send>,
 }
 
-/// Builds the scan of every set's members and files the finished sets
-/// under their ids.
+/// Builds the scan of every set's members (read from `thaw` when it is
+/// given and fits the sets) and files the finished sets under their ids;
+/// says whether the scan was thawed.
 fn build_scan(
     drafts: Vec<Draft>,
     sets: &mut HashMap<String, PatternSet>,
-) -> Result<scan::Scan, RulesError> {
+    thaw: Option<&[u8]>,
+) -> Result<(scan::Scan, bool), RulesError> {
     let mut members = Vec::with_capacity(drafts.len());
     let mut rest = Vec::with_capacity(drafts.len());
     for d in drafts {
         members.push(d.members);
         rest.push((d.id, d.file, d.line, d.finish));
     }
-    let (scan, parts) = scan::Scan::build(members).map_err(|e| match e.set {
+    let counts: Vec<usize> = members.iter().map(scan::Members::len).collect();
+    let thawed = thaw.and_then(|bytes| match scan::Scan::thaw(bytes, &counts) {
+        Ok(thawed) => Some(thawed),
+        Err(e) => {
+            // Sealed for these very sources, so only a defect gets here:
+            // compiling is slower but gives the same scan.
+            tracing::warn!("frozen pattern sets unusable ({e}); compiling them");
+            None
+        }
+    });
+    let was_thawed = thawed.is_some();
+    let built = match thawed {
+        Some(t) => Ok(t),
+        None => scan::Scan::build(members),
+    };
+    let (scan, parts) = built.map_err(|e| match e.set {
         Some(i) => RulesError::At {
             file: rest[i].1.clone(),
             line: rest[i].2,
@@ -836,10 +888,28 @@ fn build_scan(
     for ((id, _, _, finish), part) in rest.into_iter().zip(parts) {
         sets.insert(id, finish(part));
     }
-    Ok(scan)
+    Ok((scan, was_thawed))
 }
 
-fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<Draft, RulesError> {
+fn embedded_sources() -> Vec<(String, String)> {
+    EMBEDDED
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect()
+}
+
+/// Which rule sources (names and texts, in order) a frozen scan is for.
+fn sources_fingerprint(sources: &[(String, String)]) -> u64 {
+    frozen::fingerprint(
+        sources
+            .iter()
+            .flat_map(|(name, text)| [name.as_bytes(), text.as_bytes()]),
+    )
+}
+
+/// Parses a set's patterns (unless `parse` is false: its scan is to be
+/// thawed) and gets the rest of it ready.
+fn compile_set(ctx: &Ctx<'_>, s: RawSet, parse: bool) -> Result<Draft, RulesError> {
     let id = s.id.get_ref().clone();
     let area = match &s.area {
         None => None,
@@ -880,7 +950,12 @@ fn compile_set(ctx: &Ctx<'_>, s: RawSet) -> Result<Draft, RulesError> {
         nots.push((n.name.clone(), n.pattern.get_ref().clone()));
     }
     let escaped: Vec<String> = all_pats.iter().map(|p| pattern::ascii_escapes(p)).collect();
-    let members = match sentence_set::parse(&escaped).and_then(scan::Members::new) {
+    let parsed = if parse {
+        sentence_set::parse(&escaped).and_then(scan::Members::new)
+    } else {
+        Ok(scan::Members::Unparsed(escaped))
+    };
+    let members = match parsed {
         Ok(members) => members,
         Err(e) => {
             // Parsing (and, for a set with gaps, building) the set is the
@@ -1059,6 +1134,57 @@ mod tests {
             }
         }
         assert!(matched > 100, "the sentences match too little: {matched}");
+    }
+
+    #[test]
+    fn the_frozen_sets_are_the_embedded_rules_compiled() {
+        // Fails when rules/*.toml (or the regex compiler) changed and the
+        // frozen file was not made again: `cargo run --release --example
+        // freeze_rules`. Until then `s54` still works, compiling the sets.
+        let fresh = Rulebook::freeze_embedded().unwrap();
+        assert!(
+            fresh == FROZEN_SCAN,
+            "src/rules/frozen_scan.bin is stale: run `cargo run --release --example freeze_rules`"
+        );
+        assert!(Rulebook::embedded().unwrap().thawed);
+    }
+
+    #[test]
+    fn thawed_and_compiled_sets_agree() {
+        let thawed = Rulebook::embedded().unwrap();
+        let compiled = Rulebook::build(embedded_sources(), None).unwrap();
+        assert!(thawed.thawed && !compiled.thawed);
+        let mut texts: Vec<String> = Vec::new();
+        for set in thawed.sets() {
+            texts.extend(set.examples.matches.iter().cloned());
+            texts.extend(set.examples.no_match.iter().cloned());
+        }
+        texts.push(texts.join(" "));
+        for text in &texts {
+            assert_eq!(thawed.scan(text), compiled.scan(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn changed_rules_are_compiled_not_thawed() {
+        let mut sources = embedded_sources();
+        for (name, text) in &mut sources {
+            if name == "patterns.toml" {
+                *text = text.replacen("modern slavery", "modern  slavery", 1);
+            }
+        }
+        let book = Rulebook::build(sources, Some(FROZEN_SCAN)).unwrap();
+        assert!(!book.thawed);
+        // A file sealed for these sources but holding other sets' scan is
+        // refused, and the sets are compiled.
+        let sources = embedded_sources();
+        let fp = sources_fingerprint(&sources);
+        let one = scan::Members::new(sentence_set::parse(&["x".to_string()]).unwrap()).unwrap();
+        let payload = scan::Scan::build(vec![one]).unwrap().0.freeze().unwrap();
+        let sealed = frozen::seal(fp, &payload);
+        let book = Rulebook::build(sources, Some(&sealed)).unwrap();
+        assert!(!book.thawed);
+        assert!(book.set("PAT-TRAINING").is_some());
     }
 
     #[test]

@@ -10,7 +10,13 @@
 //! them; an ASCII boundary or class can never split a UTF-8 character.
 
 use regex::{Regex, RegexBuilder};
-use regex_automata::{Anchored, Input, Match, meta, nfa::thompson::WhichCaptures, util::syntax};
+use regex_automata::{
+    Anchored, Input, Match, MatchKind, hybrid, meta,
+    nfa::thompson::{self, NFA, WhichCaptures, pikevm::PikeVM},
+    util::{pool::Pool, syntax},
+};
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 /// Rewrites `\b`, `\w`, `\s` and `\d` to their ASCII forms (inside a
 /// character class, `\w`, `\s` and `\d` become their ASCII ranges);
@@ -81,54 +87,165 @@ fn build_str(pat: &str) -> Result<Regex, regex::Error> {
 /// A case-insensitive rule pattern (`(?-i)` inside turns that off), for
 /// the lexicon's word lists and the sets' topics: the detectors ask whether
 /// and where it matches, never for groups.
-pub fn compile(pat: &str) -> Result<RulePattern, regex_automata::meta::BuildError> {
+pub fn compile(pat: &str) -> Result<RulePattern, PatternError> {
     RulePattern::new(&ascii_escapes(pat))
 }
 
-/// A compiled rule pattern. Built without a literal prefilter: word lists
-/// are alternations of short, case-folded words, whose prefilter (many
+/// A rule pattern that does not build.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PatternError(String);
+
+type RegexCacheFn =
+    Box<dyn Fn() -> hybrid::regex::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// A compiled rule pattern: a forward and a reverse lazy DFA (the end of a
+/// match, then its start), built from two NFAs that can be frozen ahead of
+/// time (`rules::frozen`). No literal prefilter: word lists are
+/// alternations of short, case-folded words, whose prefilter (many
 /// two-byte fingerprints) flagged nearly every position of a statement and
 /// cost more than the lazy DFA scan it was meant to skip, and building it
 /// was a third of the rulebook's compile time (BENCHMARKS.md, "Checker").
-#[derive(Debug, Clone)]
-pub struct RulePattern(meta::Regex);
+#[derive(Clone)]
+pub struct RulePattern(Arc<Searcher>);
+
+struct Searcher {
+    /// The pattern as compiled (after [`ascii_escapes`]).
+    source: Box<str>,
+    re: hybrid::regex::Regex,
+    caches: Pool<hybrid::regex::Cache, RegexCacheFn>,
+    /// Used only if the lazy DFAs give up (a Unicode `\B` on non-ASCII
+    /// text): a wrong "no match" would be a wrong finding.
+    pikevm: PikeVM,
+}
+
+impl std::fmt::Debug for RulePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RulePattern({:?})", self.0.source)
+    }
+}
 
 impl RulePattern {
-    fn new(pat: &str) -> Result<RulePattern, meta::BuildError> {
-        let build = |unicode: bool| {
-            meta::Regex::builder()
-                .configure(
-                    meta::Config::new()
-                        .auto_prefilter(false)
-                        .dfa(false)
-                        .onepass(false)
-                        .backtrack(false)
-                        .which_captures(WhichCaptures::Implicit)
-                        .nfa_size_limit(Some(SIZE_LIMIT))
-                        .hybrid_cache_capacity(SIZE_LIMIT),
-                )
+    /// Builds `pat` (already rewritten by [`ascii_escapes`]) in byte mode
+    /// when it allows, else with Unicode on.
+    fn new(pat: &str) -> Result<RulePattern, PatternError> {
+        let (forward, reverse) = RulePattern::nfas(pat)?;
+        RulePattern::from_nfas(pat, forward, reverse)
+    }
+
+    /// The forward (implicit whole-match group) and reverse NFAs of `pat`.
+    fn nfas(pat: &str) -> Result<(NFA, NFA), PatternError> {
+        let build = |unicode: bool, reverse: bool| {
+            thompson::Compiler::new()
                 .syntax(
                     syntax::Config::new()
                         .case_insensitive(true)
                         .unicode(unicode),
                 )
+                .configure(
+                    thompson::Config::new()
+                        .reverse(reverse)
+                        .which_captures(if reverse {
+                            WhichCaptures::None
+                        } else {
+                            WhichCaptures::Implicit
+                        })
+                        .nfa_size_limit(Some(SIZE_LIMIT)),
+                )
                 .build(pat)
         };
-        build(false).or_else(|_| build(true)).map(RulePattern)
+        let pair = |unicode| {
+            Ok::<_, thompson::BuildError>((build(unicode, false)?, build(unicode, true)?))
+        };
+        pair(false)
+            .or_else(|_| pair(true))
+            .map_err(|e| PatternError(e.to_string()))
+    }
+
+    /// Builds the searcher of `source` from its two NFAs (compiled by
+    /// [`RulePattern::nfas`] or thawed).
+    pub(crate) fn from_nfas(
+        source: &str,
+        forward: NFA,
+        reverse: NFA,
+    ) -> Result<RulePattern, PatternError> {
+        let err = |e: hybrid::BuildError| PatternError(e.to_string());
+        let config = || {
+            hybrid::dfa::Config::new()
+                .cache_capacity(SIZE_LIMIT)
+                .skip_cache_capacity_check(true)
+                .unicode_word_boundary(true)
+        };
+        let fwd = hybrid::dfa::Builder::new()
+            .configure(config())
+            .build_from_nfa(forward.clone())
+            .map_err(err)?;
+        let rev = hybrid::dfa::Builder::new()
+            .configure(
+                config()
+                    .prefilter(None)
+                    .specialize_start_states(false)
+                    .match_kind(MatchKind::All),
+            )
+            .build_from_nfa(reverse)
+            .map_err(err)?;
+        let pikevm = PikeVM::new_from_nfa(forward).map_err(|e| PatternError(e.to_string()))?;
+        let (f, r) = (fwd.clone(), rev.clone());
+        let make: RegexCacheFn = Box::new(move || {
+            hybrid::regex::Builder::new()
+                .build_from_dfas(f.clone(), r.clone())
+                .create_cache()
+        });
+        let re = hybrid::regex::Builder::new().build_from_dfas(fwd, rev);
+        Ok(RulePattern(Arc::new(Searcher {
+            source: source.into(),
+            re,
+            caches: Pool::new(make),
+            pikevm,
+        })))
+    }
+
+    /// The pattern as compiled.
+    pub(crate) fn source(&self) -> &str {
+        &self.0.source
+    }
+
+    /// The two NFAs it was built from (forward, reverse).
+    pub(crate) fn nfa_pair(&self) -> (&NFA, &NFA) {
+        (self.0.re.forward().get_nfa(), self.0.re.reverse().get_nfa())
+    }
+
+    fn search(&self, input: &Input<'_>) -> Option<Match> {
+        let s = &*self.0;
+        let mut cache = s.caches.get();
+        match s.re.try_search(&mut cache, input) {
+            Ok(m) => m,
+            Err(_) => s.pikevm.find(&mut s.pikevm.create_cache(), input.clone()),
+        }
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        let s = &*self.0;
+        let input = Input::new(text).earliest(true);
+        let mut cache = s.caches.get();
+        match s
+            .re
+            .forward()
+            .try_search_fwd(&mut cache.as_parts_mut().0, &input)
+        {
+            Ok(m) => m.is_some(),
+            Err(_) => s.pikevm.is_match(&mut s.pikevm.create_cache(), input),
+        }
     }
 
     /// The leftmost-first match.
     pub fn find(&self, text: &str) -> Option<Match> {
-        self.0.find(text)
+        self.search(&Input::new(text))
     }
 
     /// A match that starts at the first byte of `text`, if any.
     pub fn find_at_start(&self, text: &str) -> Option<Match> {
-        self.0.find(Input::new(text).anchored(Anchored::Yes))
+        self.search(&Input::new(text).anchored(Anchored::Yes))
     }
 
     /// Successive non-overlapping matches.
@@ -136,7 +253,20 @@ impl RulePattern {
     where
         'h: 'r,
     {
-        self.0.find_iter(text)
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at > text.len() {
+                return None;
+            }
+            let m = self.search(&Input::new(text).range(at..))?;
+            at = if m.is_empty() {
+                // Step past an empty match by one whole character.
+                m.end() + text[m.end()..].chars().next().map_or(1, char::len_utf8)
+            } else {
+                m.end()
+            };
+            Some(m)
+        })
     }
 }
 

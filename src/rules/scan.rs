@@ -6,6 +6,7 @@
 //! sets in one DFA cost five times the determinisation of separate ones
 //! (BENCHMARKS.md, "Checker").
 
+use super::frozen::{self, FrozenError};
 use super::sentence_set::{NFA_SIZE_LIMIT, SentenceSet, SetError};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -32,6 +33,8 @@ struct Engine {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scan {
     engines: Vec<Engine>,
+    /// Each set's place, in input order: (engine, offset, first, members).
+    layout: Vec<[u32; 4]>,
 }
 
 /// One set's members (signals then look-alikes) ready for [`Scan::build`].
@@ -40,12 +43,36 @@ pub(crate) enum Members {
     Joinable(Vec<Hir>),
     /// A set with such gaps, built alone (with how many members it has).
     Alone(SentenceSet, usize),
+    /// Not parsed: the scan is to be read from a frozen one. The patterns
+    /// (rewritten by `pattern::ascii_escapes`) are kept in case it cannot be.
+    Unparsed(Vec<String>),
 }
 
 impl Members {
     /// Sorts a set's parsed members: a set with word-spanning gaps is built
     /// now, on the caller's thread (the rulebook builds sets on all cores).
     pub fn new(hirs: Vec<Hir>) -> Result<Members, SetError> {
+        Members::sort(hirs)
+    }
+
+    /// Parses and sorts members left unparsed.
+    pub fn parsed(self) -> Result<Members, SetError> {
+        match self {
+            Members::Unparsed(patterns) => Members::sort(super::sentence_set::parse(&patterns)?),
+            m => Ok(m),
+        }
+    }
+
+    /// How many members the set has.
+    pub fn len(&self) -> usize {
+        match self {
+            Members::Joinable(h) => h.len(),
+            Members::Alone(_, n) => *n,
+            Members::Unparsed(p) => p.len(),
+        }
+    }
+
+    fn sort(hirs: Vec<Hir>) -> Result<Members, SetError> {
         if hirs.iter().any(spans_words) {
             let n = hirs.len();
             Ok(Members::Alone(
@@ -75,15 +102,19 @@ impl Scan {
         let mut joined_sets: Vec<(usize, usize)> = Vec::new();
         let mut alone: Vec<(usize, SentenceSet, usize)> = Vec::new();
         for (i, m) in sets.into_iter().enumerate() {
-            match m {
+            match m.parsed().map_err(|error| BuildError {
+                set: Some(i),
+                error,
+            })? {
                 Members::Joinable(hirs) => {
                     joined_sets.push((i, hirs.len()));
                     joined.extend(hirs);
                 }
                 Members::Alone(set, n) => alone.push((i, set, n)),
+                Members::Unparsed(_) => unreachable!("parsed above"),
             }
         }
-        let mut parts: Vec<Option<Part>> = vec![None; joined_sets.len() + alone.len()];
+        let mut layout = vec![[0u32; 4]; joined_sets.len() + alone.len()];
         let mut engines = Vec::with_capacity(alone.len() + 1);
         // Ids: the joined sets first, then the others in order.
         let mut base = 0;
@@ -92,26 +123,102 @@ impl Scan {
             let set = SentenceSet::from_hirs(&joined, limit)
                 .map_err(|error| name_failure(&joined, &joined_sets, error))?;
             for &(i, n) in &joined_sets {
-                parts[i] = Some(Part {
-                    engine: set.clone(),
-                    offset: base,
-                    first: base,
-                });
+                layout[i] = [0, base as u32, base as u32, n as u32];
                 base += n;
             }
             engines.push(Engine { set, base: 0 });
         }
         for (i, set, n) in alone {
-            parts[i] = Some(Part {
-                engine: set.clone(),
-                offset: 0,
-                first: base,
-            });
+            layout[i] = [engines.len() as u32, 0, base as u32, n as u32];
             engines.push(Engine { set, base });
             base += n;
         }
-        let parts = parts.into_iter().flatten().collect();
-        Ok((Scan { engines }, parts))
+        let scan = Scan { engines, layout };
+        let parts = scan.parts();
+        Ok((scan, parts))
+    }
+
+    /// Each set's place, in input order.
+    fn parts(&self) -> Vec<Part> {
+        self.layout
+            .iter()
+            .map(|&[engine, offset, first, _]| Part {
+                engine: self.engines[engine as usize].set.clone(),
+                offset: offset as usize,
+                first: first as usize,
+            })
+            .collect()
+    }
+
+    /// The scan as bytes for [`Scan::thaw`]: its NFAs and where each set is.
+    pub fn freeze(&self) -> Result<Vec<u8>, FrozenError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&(self.engines.len() as u32).to_le_bytes());
+        for e in &self.engines {
+            out.extend_from_slice(&(e.base as u32).to_le_bytes());
+            frozen::encode(e.set.nfa(), &mut out)?;
+        }
+        out.extend_from_slice(&(self.layout.len() as u32).to_le_bytes());
+        for place in &self.layout {
+            for v in place {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads a scan written by [`Scan::freeze`] for sets with `counts`
+    /// members each, in order; an error if it was made for other sets.
+    pub fn thaw(bytes: &[u8], counts: &[usize]) -> Result<(Scan, Vec<Part>), FrozenError> {
+        let mut at = 0;
+        let word = |bytes: &[u8], at: &mut usize| -> Result<u32, FrozenError> {
+            let b = bytes.get(*at..*at + 4).ok_or(FrozenError::Truncated)?;
+            *at += 4;
+            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let n = word(bytes, &mut at)? as usize;
+        let mut engines = Vec::with_capacity(n.min(64));
+        let mut total = 0usize;
+        for _ in 0..n {
+            let base = word(bytes, &mut at)? as usize;
+            let (nfa, used) = frozen::decode(bytes.get(at..).ok_or(FrozenError::Truncated)?)?;
+            at += used;
+            let set = SentenceSet::from_nfa(nfa)
+                .map_err(|_| FrozenError::Malformed("engine does not build"))?;
+            if base != total {
+                return Err(FrozenError::Malformed("engine base"));
+            }
+            total += set.len();
+            engines.push(Engine { set, base });
+        }
+        if word(bytes, &mut at)? as usize != counts.len() {
+            return Err(FrozenError::Malformed("set count"));
+        }
+        let mut layout = Vec::with_capacity(counts.len());
+        let mut seen = 0usize;
+        for &count in counts {
+            let place = [
+                word(bytes, &mut at)?,
+                word(bytes, &mut at)?,
+                word(bytes, &mut at)?,
+                word(bytes, &mut at)?,
+            ];
+            let [engine, offset, first, members] = place.map(|v| v as usize);
+            let e = engines
+                .get(engine)
+                .ok_or(FrozenError::Malformed("engine index"))?;
+            if members != count || offset + members > e.set.len() || first != e.base + offset {
+                return Err(FrozenError::Malformed("set layout"));
+            }
+            seen += members;
+            layout.push(place);
+        }
+        if at != bytes.len() || seen != total {
+            return Err(FrozenError::Malformed("trailing bytes or unplaced members"));
+        }
+        let scan = Scan { engines, layout };
+        let parts = scan.parts();
+        Ok((scan, parts))
     }
 
     /// How many DFAs the sets are in.

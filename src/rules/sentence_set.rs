@@ -65,6 +65,17 @@ impl SentenceSet {
     /// mode it was parsed in). `size_limit` bounds the NFA, in bytes.
     pub fn from_hirs(hirs: &[Hir], size_limit: usize) -> Result<SentenceSet, SetError> {
         let nfa = build_nfa(hirs, size_limit)?;
+        SentenceSet::from_nfa(nfa)
+    }
+
+    /// The NFA the set was built from.
+    pub(crate) fn nfa(&self) -> &NFA {
+        self.0.dfa.get_nfa()
+    }
+
+    /// Builds the set's engines from its compiled NFA.
+    pub(crate) fn from_nfa(nfa: NFA) -> Result<SentenceSet, SetError> {
+        let len = nfa.pattern_len();
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -84,7 +95,7 @@ impl SentenceSet {
             dfa,
             caches: Pool::new(make),
             pikevm,
-            len: hirs.len(),
+            len,
         })))
     }
 
