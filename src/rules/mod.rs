@@ -14,6 +14,7 @@ pub mod frozen;
 pub mod pattern;
 mod scan;
 pub mod sentence_set;
+mod thaw;
 
 use crate::domain::{Area, Force};
 pub use pattern::RulePattern;
@@ -49,13 +50,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("profiles.toml", include_str!("../../rules/profiles.toml")),
 ];
 
-/// The embedded rules' pattern sets already compiled: their NFAs, sealed
+/// The embedded rules' patterns already compiled: the NFAs of the pattern
+/// sets' scan, the lexicon and the set topics (`thaw`), sealed
 /// with a fingerprint of [`EMBEDDED`] (`frozen::seal`). Parsing and
 /// compiling them was most of a one-shot `s54 check`; when the rule files
 /// change, the fingerprint no longer matches and the sets are compiled at
 /// start-up as before, until the file is made again with
 /// `cargo run --release --example freeze_rules` (a test fails until then).
-const FROZEN_SCAN: &[u8] = include_bytes!("frozen_scan.bin");
+const FROZEN: &[u8] = include_bytes!("frozen.bin");
 
 /// Rule ids the checker emits: each must be defined by the rulebook.
 pub const REQUIRED_RULES: &[&str] = &[
@@ -409,6 +411,8 @@ fn line_of(src: &str, byte: usize) -> usize {
 struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
+    /// The frozen rules, when they were made from these sources.
+    thawed: Option<&'a thaw::Thawed<'a>>,
 }
 
 impl Ctx<'_> {
@@ -431,19 +435,24 @@ impl Ctx<'_> {
         })
     }
 
+    /// Patterns are case-insensitive unless they say `(?-i)`; a frozen
+    /// one is read back rather than compiled.
+    fn compile(&self, pat: &str) -> Result<RulePattern, pattern::PatternError> {
+        let source = pattern::ascii_escapes(pat);
+        if let Some(p) = self.thawed.and_then(|t| t.pattern(&source)) {
+            return Ok(p);
+        }
+        pattern::compile_escaped(&source)
+    }
+
     fn regex(&self, pat: &Spanned<String>, what: &str) -> Result<RulePattern, RulesError> {
-        compile(pat.get_ref()).or_else(|e| {
+        self.compile(pat.get_ref()).or_else(|e| {
             self.err(
                 pat.span().start,
                 format!("{what}: invalid pattern {:?}: {e}", pat.get_ref()),
             )
         })
     }
-}
-
-/// Patterns are case-insensitive unless they say `(?-i)`.
-fn compile(pat: &str) -> Result<RulePattern, pattern::PatternError> {
-    pattern::compile(pat)
 }
 
 fn parse_force(s: &str) -> Option<Force> {
@@ -475,16 +484,23 @@ fn parse_applies(s: &str) -> Option<AppliesTo> {
 impl Rulebook {
     /// The rules compiled into the binary.
     pub fn embedded() -> Result<Rulebook, RulesError> {
-        Rulebook::build(embedded_sources(), Some(FROZEN_SCAN))
+        Rulebook::build(embedded_sources(), Some(FROZEN))
     }
 
     /// The embedded rules' pattern sets compiled now and frozen: the bytes
-    /// `src/rules/frozen_scan.bin` should hold.
+    /// `src/rules/frozen.bin` should hold.
     pub fn freeze_embedded() -> Result<Vec<u8>, RulesError> {
         let sources = embedded_sources();
         let fingerprint = sources_fingerprint(&sources);
         let book = Rulebook::build(sources, None)?;
-        let payload = book.scan.freeze().map_err(|e| RulesError::Invalid {
+        let mut patterns: Vec<&RulePattern> = book
+            .lexicon
+            .values()
+            .chain(book.sets.values().filter_map(|s| s.topic.as_ref()))
+            .collect();
+        patterns.sort_by(|a, b| a.source().cmp(b.source()));
+        patterns.dedup_by(|a, b| a.source() == b.source());
+        let payload = thaw::freeze(&book.scan, &patterns).map_err(|e| RulesError::Invalid {
             file: "rules".to_string(),
             message: format!("cannot freeze the pattern sets: {e}"),
         })?;
@@ -528,7 +544,15 @@ impl Rulebook {
         sources: Vec<(String, String)>,
         frozen: Option<&[u8]>,
     ) -> Result<Rulebook, RulesError> {
-        let thaw = frozen.and_then(|f| frozen::open(f, sources_fingerprint(&sources)));
+        let thaw = frozen
+            .and_then(|f| frozen::open(f, sources_fingerprint(&sources)))
+            .and_then(|payload| match thaw::Thawed::new(payload) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::warn!("frozen rules unusable ({e}); compiling them");
+                    None
+                }
+            });
         let mut book = Rulebook {
             rules: Vec::new(),
             index: HashMap::new(),
@@ -546,6 +570,7 @@ impl Rulebook {
             let ctx = Ctx {
                 file: &file,
                 src: &src,
+                thawed: thaw.as_ref(),
             };
             let raw: RawFile = toml::from_str(&src).map_err(|e| {
                 let line = e.span().map(|s| line_of(&src, s.start)).unwrap_or(1);
@@ -602,7 +627,7 @@ impl Rulebook {
                     format!(r"\b(?:{})\b", alts.join("|"))
                 })
                 .collect();
-            let built = build_in_parallel(joined, |pat| compile(&pat));
+            let built = build_in_parallel(joined, |pat| ctx.compile(&pat));
             for ((key, list), re) in entries.into_iter().zip(built) {
                 let re = match re {
                     Some(Ok(re)) => re,
@@ -641,7 +666,7 @@ impl Rulebook {
                 );
             }
         }
-        (book.scan, book.thawed) = build_scan(drafts, &mut book.sets, thaw)?;
+        (book.scan, book.thawed) = build_scan(drafts, &mut book.sets, thaw.map(|t| t.scan))?;
         for (file, set, line, ex) in pending_excludes {
             if !book.sets.contains_key(&ex) {
                 return Err(RulesError::At {
@@ -1143,8 +1168,8 @@ mod tests {
         // freeze_rules`. Until then `s54` still works, compiling the sets.
         let fresh = Rulebook::freeze_embedded().unwrap();
         assert!(
-            fresh == FROZEN_SCAN,
-            "src/rules/frozen_scan.bin is stale: run `cargo run --release --example freeze_rules`"
+            fresh == FROZEN,
+            "src/rules/frozen.bin is stale: run `cargo run --release --example freeze_rules`"
         );
         assert!(Rulebook::embedded().unwrap().thawed);
     }
@@ -1173,14 +1198,14 @@ mod tests {
                 *text = text.replacen("modern slavery", "modern  slavery", 1);
             }
         }
-        let book = Rulebook::build(sources, Some(FROZEN_SCAN)).unwrap();
+        let book = Rulebook::build(sources, Some(FROZEN)).unwrap();
         assert!(!book.thawed);
         // A file sealed for these sources but holding other sets' scan is
         // refused, and the sets are compiled.
         let sources = embedded_sources();
         let fp = sources_fingerprint(&sources);
         let one = scan::Members::new(sentence_set::parse(&["x".to_string()]).unwrap()).unwrap();
-        let payload = scan::Scan::build(vec![one]).unwrap().0.freeze().unwrap();
+        let payload = thaw::freeze(&scan::Scan::build(vec![one]).unwrap().0, &[]).unwrap();
         let sealed = frozen::seal(fp, &payload);
         let book = Rulebook::build(sources, Some(&sealed)).unwrap();
         assert!(!book.thawed);

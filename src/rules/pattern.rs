@@ -88,7 +88,12 @@ fn build_str(pat: &str) -> Result<Regex, regex::Error> {
 /// the lexicon's word lists and the sets' topics: the detectors ask whether
 /// and where it matches, never for groups.
 pub fn compile(pat: &str) -> Result<RulePattern, PatternError> {
-    RulePattern::new(&ascii_escapes(pat))
+    compile_escaped(&ascii_escapes(pat))
+}
+
+/// [`compile`] for a pattern already rewritten by [`ascii_escapes`].
+pub(crate) fn compile_escaped(pat: &str) -> Result<RulePattern, PatternError> {
+    RulePattern::new(pat)
 }
 
 /// A rule pattern that does not build.

@@ -1,0 +1,102 @@
+//! What the frozen rules file holds, and reading it back: the scan of all
+//! pattern sets (`Scan::freeze`) and every rule pattern's two NFAs (the
+//! lexicon's word lists and the sets' topics), keyed by the pattern as
+//! compiled. Layout of the sealed payload (`frozen::seal`), little-endian:
+//! scan length and bytes, then the pattern count and, for each, the key's
+//! length and bytes, the two NFAs' length and bytes (forward, reverse).
+
+use super::frozen::{self, FrozenError};
+use super::pattern::RulePattern;
+use super::scan::Scan;
+use std::collections::HashMap;
+
+/// The payload for `scan` and `patterns` (in the order given; keys must
+/// be unique).
+pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, FrozenError> {
+    let mut out = Vec::new();
+    let scan = scan.freeze()?;
+    put_bytes(&mut out, &scan)?;
+    put(&mut out, len32(patterns.len())?);
+    for p in patterns {
+        put_bytes(&mut out, p.source().as_bytes())?;
+        let (fwd, rev) = p.nfa_pair();
+        let mut pair = Vec::new();
+        frozen::encode(fwd, &mut pair)?;
+        frozen::encode(rev, &mut pair)?;
+        put_bytes(&mut out, &pair)?;
+    }
+    Ok(out)
+}
+
+/// A frozen payload, split but not yet decoded: each part is decoded
+/// only when the rulebook asks for it.
+pub(crate) struct Thawed<'a> {
+    pub scan: &'a [u8],
+    patterns: HashMap<&'a str, &'a [u8]>,
+}
+
+impl<'a> Thawed<'a> {
+    pub fn new(payload: &'a [u8]) -> Result<Thawed<'a>, FrozenError> {
+        let mut at = 0;
+        let scan = take(payload, &mut at)?;
+        let n = word(payload, &mut at)? as usize;
+        let mut patterns = HashMap::with_capacity(n.min(4096));
+        for _ in 0..n {
+            let key = std::str::from_utf8(take(payload, &mut at)?)
+                .map_err(|_| FrozenError::Malformed("pattern key"))?;
+            patterns.insert(key, take(payload, &mut at)?);
+        }
+        if at != payload.len() {
+            return Err(FrozenError::Malformed("trailing bytes"));
+        }
+        Ok(Thawed { scan, patterns })
+    }
+
+    /// The pattern compiled from `source` (after `ascii_escapes`), if it
+    /// was frozen and reads back.
+    pub fn pattern(&self, source: &str) -> Option<RulePattern> {
+        let bytes = self.patterns.get(source)?;
+        let thawed = frozen::decode(bytes).and_then(|(fwd, used)| {
+            let (rev, more) = frozen::decode(&bytes[used..])?;
+            if used + more != bytes.len() {
+                return Err(FrozenError::Malformed("pattern length"));
+            }
+            Ok((fwd, rev))
+        });
+        match thawed {
+            Ok((fwd, rev)) => RulePattern::from_nfas(source, fwd, rev).ok(),
+            Err(e) => {
+                tracing::warn!("frozen pattern unusable ({e}); compiling it");
+                None
+            }
+        }
+    }
+}
+
+fn len32(n: usize) -> Result<u32, FrozenError> {
+    u32::try_from(n).map_err(|_| FrozenError::Malformed("too large"))
+}
+
+fn put(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), FrozenError> {
+    put(out, len32(bytes.len())?);
+    out.extend_from_slice(bytes);
+    Ok(())
+}
+
+fn word(bytes: &[u8], at: &mut usize) -> Result<u32, FrozenError> {
+    let b = bytes.get(*at..*at + 4).ok_or(FrozenError::Truncated)?;
+    *at += 4;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn take<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8], FrozenError> {
+    let n = word(bytes, at)? as usize;
+    let end = at.checked_add(n).ok_or(FrozenError::Truncated)?;
+    let part = bytes.get(*at..end).ok_or(FrozenError::Truncated)?;
+    *at = end;
+    Ok(part)
+}
