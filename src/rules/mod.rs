@@ -823,7 +823,7 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>, parse: bool) -> Result<Vec<Draf
 /// `build` applied to every item, on as many threads as there are cores
 /// (and items); results in the items' order, `None` where a build thread
 /// panicked.
-fn build_in_parallel<T: Send, R: Send>(
+pub(crate) fn build_in_parallel<T: Send, R: Send>(
     items: Vec<T>,
     build: impl Fn(T) -> R + Sync,
 ) -> Vec<Option<R>> {

@@ -156,7 +156,11 @@ impl Scan {
         out.extend_from_slice(&(self.engines.len() as u32).to_le_bytes());
         for e in &self.engines {
             out.extend_from_slice(&(e.base as u32).to_le_bytes());
-            frozen::encode(e.set.nfa(), &mut out)?;
+            let mut nfa = Vec::new();
+            frozen::encode(e.set.nfa(), &mut nfa)?;
+            let len = u32::try_from(nfa.len()).map_err(|_| FrozenError::Malformed("too large"))?;
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(&nfa);
         }
         out.extend_from_slice(&(self.layout.len() as u32).to_le_bytes());
         for place in &self.layout {
@@ -177,19 +181,33 @@ impl Scan {
             Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         };
         let n = word(bytes, &mut at)? as usize;
-        let mut engines = Vec::with_capacity(n.min(64));
-        let mut total = 0usize;
+        let mut frozen_engines = Vec::with_capacity(n.min(64));
         for _ in 0..n {
             let base = word(bytes, &mut at)? as usize;
-            let (nfa, used) = frozen::decode(bytes.get(at..).ok_or(FrozenError::Truncated)?)?;
-            at += used;
+            let len = word(bytes, &mut at)? as usize;
+            let end = at.checked_add(len).ok_or(FrozenError::Truncated)?;
+            frozen_engines.push((base, bytes.get(at..end).ok_or(FrozenError::Truncated)?));
+            at = end;
+        }
+        // The engines are read back on all cores, as they were compiled.
+        let built = super::build_in_parallel(frozen_engines, |(base, bytes)| {
+            let (nfa, used) = frozen::decode(bytes)?;
+            if used != bytes.len() {
+                return Err(FrozenError::Malformed("engine length"));
+            }
             let set = SentenceSet::from_nfa(nfa)
                 .map_err(|_| FrozenError::Malformed("engine does not build"))?;
-            if base != total {
+            Ok::<_, FrozenError>(Engine { set, base })
+        });
+        let mut engines = Vec::with_capacity(built.len());
+        let mut total = 0usize;
+        for e in built {
+            let e = e.ok_or(FrozenError::Malformed("engine read panicked"))??;
+            if e.base != total {
                 return Err(FrozenError::Malformed("engine base"));
             }
-            total += set.len();
-            engines.push(Engine { set, base });
+            total += e.set.len();
+            engines.push(e);
         }
         if word(bytes, &mut at)? as usize != counts.len() {
             return Err(FrozenError::Malformed("set count"));
