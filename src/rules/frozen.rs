@@ -119,8 +119,7 @@ pub fn encode(nfa: &NFA, out: &mut Vec<u8>) -> Result<(), FrozenError> {
 /// how many bytes it took.
 pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
     let mut r = Reader {
-        bytes,
-        at: 0,
+        cursor: Cursor::new(bytes),
         states: 0,
     };
     let flags = r.u32()?;
@@ -206,7 +205,7 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
         return Err(FrozenError::Malformed("pattern count"));
     }
     let nfa = b.build(start_anchored, start_unanchored)?;
-    Ok((nfa, r.at))
+    Ok((nfa, r.cursor.position()))
 }
 
 /// Moves the builder on to pattern `pid`; patterns come in order, each a
@@ -235,12 +234,20 @@ fn enter(
     Ok(())
 }
 
-fn len32(n: usize) -> Result<u32, FrozenError> {
+pub(crate) fn len32(n: usize) -> Result<u32, FrozenError> {
     u32::try_from(n).map_err(|_| FrozenError::Malformed("too large"))
 }
 
-fn put(out: &mut Vec<u8>, v: u32) {
+/// Appends a little-endian word.
+pub(crate) fn put(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Appends `bytes` after their length, for [`Cursor::take`].
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), FrozenError> {
+    put(out, len32(bytes.len())?);
+    out.extend_from_slice(bytes);
+    Ok(())
 }
 
 fn put_trans(out: &mut Vec<u8>, t: &Transition) {
@@ -249,25 +256,63 @@ fn put_trans(out: &mut Vec<u8>, t: &Transition) {
     put(out, t.next.as_u32());
 }
 
-struct Reader<'a> {
+/// Reads what [`put`] and [`put_bytes`] wrote, never past the end.
+pub(crate) struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor { bytes, at: 0 }
+    }
+
+    pub fn u8(&mut self) -> Result<u8, FrozenError> {
+        let b = *self.bytes.get(self.at).ok_or(FrozenError::Truncated)?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    pub fn u32(&mut self) -> Result<u32, FrozenError> {
+        let end = self.at.checked_add(4).ok_or(FrozenError::Truncated)?;
+        let b = self.bytes.get(self.at..end).ok_or(FrozenError::Truncated)?;
+        self.at = end;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// A part written by [`put_bytes`].
+    pub fn take(&mut self) -> Result<&'a [u8], FrozenError> {
+        let n = self.u32()? as usize;
+        let end = self.at.checked_add(n).ok_or(FrozenError::Truncated)?;
+        let part = self.bytes.get(self.at..end).ok_or(FrozenError::Truncated)?;
+        self.at = end;
+        Ok(part)
+    }
+
+    /// How many bytes have been read.
+    pub fn position(&self) -> usize {
+        self.at
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+}
+
+/// A [`Cursor`] over one NFA's records, checking every state id it reads.
+struct Reader<'a> {
+    cursor: Cursor<'a>,
     /// Every state id read must be below this.
     states: usize,
 }
 
 impl Reader<'_> {
     fn u8(&mut self) -> Result<u8, FrozenError> {
-        let b = *self.bytes.get(self.at).ok_or(FrozenError::Truncated)?;
-        self.at += 1;
-        Ok(b)
+        self.cursor.u8()
     }
 
     fn u32(&mut self) -> Result<u32, FrozenError> {
-        let end = self.at.checked_add(4).ok_or(FrozenError::Truncated)?;
-        let b = self.bytes.get(self.at..end).ok_or(FrozenError::Truncated)?;
-        self.at = end;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.cursor.u32()
     }
 
     fn sid(&mut self) -> Result<StateID, FrozenError> {

@@ -153,19 +153,17 @@ impl Scan {
     /// The scan as bytes for [`Scan::thaw`]: its NFAs and where each set is.
     pub fn freeze(&self) -> Result<Vec<u8>, FrozenError> {
         let mut out = Vec::new();
-        out.extend_from_slice(&(self.engines.len() as u32).to_le_bytes());
+        frozen::put(&mut out, frozen::len32(self.engines.len())?);
         for e in &self.engines {
-            out.extend_from_slice(&(e.base as u32).to_le_bytes());
+            frozen::put(&mut out, frozen::len32(e.base)?);
             let mut nfa = Vec::new();
             frozen::encode(e.set.nfa(), &mut nfa)?;
-            let len = u32::try_from(nfa.len()).map_err(|_| FrozenError::Malformed("too large"))?;
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&nfa);
+            frozen::put_bytes(&mut out, &nfa)?;
         }
-        out.extend_from_slice(&(self.layout.len() as u32).to_le_bytes());
+        frozen::put(&mut out, frozen::len32(self.layout.len())?);
         for place in &self.layout {
             for v in place {
-                out.extend_from_slice(&v.to_le_bytes());
+                frozen::put(&mut out, *v);
             }
         }
         Ok(out)
@@ -174,20 +172,12 @@ impl Scan {
     /// Reads a scan written by [`Scan::freeze`] for sets with `counts`
     /// members each, in order; an error if it was made for other sets.
     pub fn thaw(bytes: &[u8], counts: &[usize]) -> Result<(Scan, Vec<Part>), FrozenError> {
-        let mut at = 0;
-        let word = |bytes: &[u8], at: &mut usize| -> Result<u32, FrozenError> {
-            let b = bytes.get(*at..*at + 4).ok_or(FrozenError::Truncated)?;
-            *at += 4;
-            Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        let n = word(bytes, &mut at)? as usize;
+        let mut cur = frozen::Cursor::new(bytes);
+        let n = cur.u32()? as usize;
         let mut frozen_engines = Vec::with_capacity(n.min(64));
         for _ in 0..n {
-            let base = word(bytes, &mut at)? as usize;
-            let len = word(bytes, &mut at)? as usize;
-            let end = at.checked_add(len).ok_or(FrozenError::Truncated)?;
-            frozen_engines.push((base, bytes.get(at..end).ok_or(FrozenError::Truncated)?));
-            at = end;
+            let base = cur.u32()? as usize;
+            frozen_engines.push((base, cur.take()?));
         }
         // The engines are read back on all cores, as they were compiled.
         let built = super::build_in_parallel(frozen_engines, |(base, bytes)| {
@@ -209,18 +199,13 @@ impl Scan {
             total += e.set.len();
             engines.push(e);
         }
-        if word(bytes, &mut at)? as usize != counts.len() {
+        if cur.u32()? as usize != counts.len() {
             return Err(FrozenError::Malformed("set count"));
         }
         let mut layout = Vec::with_capacity(counts.len());
         let mut seen = 0usize;
         for &count in counts {
-            let place = [
-                word(bytes, &mut at)?,
-                word(bytes, &mut at)?,
-                word(bytes, &mut at)?,
-                word(bytes, &mut at)?,
-            ];
+            let place = [cur.u32()?, cur.u32()?, cur.u32()?, cur.u32()?];
             let [engine, offset, first, members] = place.map(|v| v as usize);
             let e = engines
                 .get(engine)
@@ -231,7 +216,7 @@ impl Scan {
             seen += members;
             layout.push(place);
         }
-        if at != bytes.len() || seen != total {
+        if !cur.at_end() || seen != total {
             return Err(FrozenError::Malformed("trailing bytes or unplaced members"));
         }
         let scan = Scan { engines, layout };

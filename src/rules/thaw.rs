@@ -5,7 +5,7 @@
 //! scan length and bytes, then the pattern count and, for each, the key's
 //! length and bytes, the two NFAs' length and bytes (forward, reverse).
 
-use super::frozen::{self, FrozenError};
+use super::frozen::{self, Cursor, FrozenError, len32, put, put_bytes};
 use super::pattern::RulePattern;
 use super::scan::Scan;
 use std::collections::HashMap;
@@ -37,16 +37,16 @@ pub(crate) struct Thawed<'a> {
 
 impl<'a> Thawed<'a> {
     pub fn new(payload: &'a [u8]) -> Result<Thawed<'a>, FrozenError> {
-        let mut at = 0;
-        let scan = take(payload, &mut at)?;
-        let n = word(payload, &mut at)? as usize;
+        let mut cur = Cursor::new(payload);
+        let scan = cur.take()?;
+        let n = cur.u32()? as usize;
         let mut patterns = HashMap::with_capacity(n.min(4096));
         for _ in 0..n {
-            let key = std::str::from_utf8(take(payload, &mut at)?)
+            let key = std::str::from_utf8(cur.take()?)
                 .map_err(|_| FrozenError::Malformed("pattern key"))?;
-            patterns.insert(key, take(payload, &mut at)?);
+            patterns.insert(key, cur.take()?);
         }
-        if at != payload.len() {
+        if !cur.at_end() {
             return Err(FrozenError::Malformed("trailing bytes"));
         }
         Ok(Thawed { scan, patterns })
@@ -71,32 +71,4 @@ impl<'a> Thawed<'a> {
             }
         }
     }
-}
-
-fn len32(n: usize) -> Result<u32, FrozenError> {
-    u32::try_from(n).map_err(|_| FrozenError::Malformed("too large"))
-}
-
-fn put(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), FrozenError> {
-    put(out, len32(bytes.len())?);
-    out.extend_from_slice(bytes);
-    Ok(())
-}
-
-fn word(bytes: &[u8], at: &mut usize) -> Result<u32, FrozenError> {
-    let b = bytes.get(*at..*at + 4).ok_or(FrozenError::Truncated)?;
-    *at += 4;
-    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn take<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8], FrozenError> {
-    let n = word(bytes, at)? as usize;
-    let end = at.checked_add(n).ok_or(FrozenError::Truncated)?;
-    let part = bytes.get(*at..end).ok_or(FrozenError::Truncated)?;
-    *at = end;
-    Ok(part)
 }
