@@ -138,8 +138,6 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
     // builder attributes those to its current pattern.
     let mut current: Option<u32> = None;
     let mut opened: Option<u32> = None;
-    let mut sparse: Vec<Transition> = Vec::new();
-    let mut alternates: Vec<StateID> = Vec::new();
     for _ in 0..states {
         match r.u8()? {
             TAG_RANGE => {
@@ -147,12 +145,7 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
                 b.add_range(t)?;
             }
             TAG_SPARSE => {
-                let n = r.u32()?;
-                sparse.clear();
-                for _ in 0..n {
-                    sparse.push(r.trans()?);
-                }
-                b.add_sparse(sparse.clone())?;
+                b.add_sparse(r.list(Reader::trans)?)?;
             }
             TAG_LOOK => {
                 let look = Look::from_repr(r.u32()?).ok_or(FrozenError::Malformed("look"))?;
@@ -160,12 +153,7 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
                 b.add_look(next, look)?;
             }
             TAG_UNION => {
-                let n = r.u32()?;
-                alternates.clear();
-                for _ in 0..n {
-                    alternates.push(r.sid()?);
-                }
-                b.add_union(alternates.clone())?;
+                b.add_union(r.list(Reader::sid)?)?;
             }
             TAG_BINARY_UNION => {
                 let (a, c) = (r.sid()?, r.sid()?);
@@ -318,6 +306,20 @@ impl Reader<'_> {
     fn sid(&mut self) -> Result<StateID, FrozenError> {
         let v = self.u32()?;
         self.check_sid(v)
+    }
+
+    /// A count, then that many items.
+    fn list<T>(
+        &mut self,
+        item: impl Fn(&mut Self) -> Result<T, FrozenError>,
+    ) -> Result<Vec<T>, FrozenError> {
+        let n = self.u32()? as usize;
+        // The count is not trusted with an allocation: the items must be there.
+        let mut items = Vec::with_capacity(n.min(256));
+        for _ in 0..n {
+            items.push(item(self)?);
+        }
+        Ok(items)
     }
 
     fn check_sid(&self, v: u32) -> Result<StateID, FrozenError> {
