@@ -129,7 +129,11 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
     r.states = states;
     let start_anchored = r.check_sid(start_anchored)?;
     let start_unanchored = r.check_sid(start_unanchored)?;
-    let starts: Vec<StateID> = (0..patterns).map(|_| r.sid()).collect::<Result<_, _>>()?;
+    // Counts are not trusted with an allocation: the records must be there.
+    let mut starts: Vec<StateID> = Vec::with_capacity((patterns as usize).min(4096));
+    for _ in 0..patterns {
+        starts.push(r.sid()?);
+    }
     let mut b = Builder::new();
     b.set_utf8(flags & FLAG_UTF8 != 0);
     b.set_reverse(flags & FLAG_REVERSE != 0);
@@ -314,7 +318,6 @@ impl Reader<'_> {
         item: impl Fn(&mut Self) -> Result<T, FrozenError>,
     ) -> Result<Vec<T>, FrozenError> {
         let n = self.u32()? as usize;
-        // The count is not trusted with an allocation: the items must be there.
         let mut items = Vec::with_capacity(n.min(256));
         for _ in 0..n {
             items.push(item(self)?);
