@@ -487,7 +487,8 @@ impl Rulebook {
         Rulebook::build(embedded_sources(), Some(FROZEN))
     }
 
-    /// The embedded rules' pattern sets compiled now and frozen: the bytes
+    /// The embedded rules' pattern sets, word lists and topics compiled now
+    /// and frozen: the bytes
     /// `src/rules/frozen.bin` should hold.
     pub fn freeze_embedded() -> Result<Vec<u8>, RulesError> {
         let sources = embedded_sources();
