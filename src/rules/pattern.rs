@@ -553,6 +553,23 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_the_lazy_dfa_gives_up_on_still_matches() {
+        // `\p{L}` needs Unicode mode, where `\B` is Unicode-aware: the lazy
+        // DFAs stop at the first non-ASCII byte and the PikeVM answers.
+        let re = compile(r"\p{L}\B\p{L}*ée").unwrap();
+        let text = "— Café ébène née";
+        let mut cache = re.0.caches.get();
+        assert!(re.0.re.try_search(&mut cache, &Input::new(text)).is_err());
+        drop(cache);
+        assert!(re.is_match(text));
+        let m = re.find(text).unwrap();
+        assert_eq!(&text[m.start()..m.end()], "née");
+        assert_eq!(re.find_iter(text).count(), 1);
+        assert!(re.find_at_start(text).is_none());
+        assert!(!re.is_match("— Café ébène"));
+    }
+
+    #[test]
     fn ascii_escapes_match_like_unicode_ones_on_english() {
         let re = compile(r"\bboard\b").unwrap();
         assert!(re.is_match("approved by the Board on 1 June"));
