@@ -22,7 +22,6 @@ use std::str::FromStr;
 const EXIT_UNREADABLE: u8 = 2;
 
 pub fn run(args: CheckArgs) -> ExitCode {
-    use_small_pages();
     match run_checked(&args) {
         Ok(code) => code,
         Err(reason) => {
@@ -34,20 +33,6 @@ pub fn run(args: CheckArgs) -> ExitCode {
             eprintln!("s54: {line}");
             ExitCode::from(EXIT_UNREADABLE)
         }
-    }
-}
-
-/// Turns transparent huge pages off for this process. The allocator asks
-/// for them, and a one-shot check touches a few MB while it builds the
-/// rulebook: the kernel zeroed a whole 2 MB page at each first touch, a third
-/// of the process's time (BENCHMARKS.md, "Whole-process `s54 check`").
-/// Long-running commands keep them; a failure leaves the default.
-fn use_small_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes
-    // nothing but this process's page-size policy.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
 }
 

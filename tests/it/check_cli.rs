@@ -620,3 +620,57 @@ fn duplicate_members_are_counted_once_with_a_warning() {
     assert!(out.stderr.contains("line 3"), "{}", out.stderr);
     assert_eq!(coverage(&json(&out)).len(), 1);
 }
+
+/// The kernel's `THP_enabled` for a running process, once it says `want`
+/// (it changes while the process starts); what it last said otherwise.
+fn thp_enabled_becomes(child: &std::process::Child, want: &str) -> String {
+    let status = format!("/proc/{}/status", child.id());
+    let mut last = String::new();
+    for _ in 0..500 {
+        let text = std::fs::read_to_string(&status).unwrap_or_default();
+        if let Some(line) = text.lines().find(|l| l.starts_with("THP_enabled:")) {
+            last = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            if last == want {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    last
+}
+
+#[test]
+fn a_one_shot_check_runs_without_huge_pages_and_a_server_with_them() {
+    // `check` waits on stdin here, so its settings can be read.
+    let mut check = Command::new(env!("CARGO_BIN_EXE_s54"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the s54 binary runs");
+    let seen = thp_enabled_becomes(&check, "0");
+    drop(check.stdin.take());
+    let _ = check.wait();
+    assert_eq!(seen, "0", "check should turn huge pages off");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_s54"))
+        .args(["serve", "--db", &db, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the s54 binary runs");
+    // Its settings are read once it serves (before, they may still be
+    // the parent's, inherited through the fork).
+    let mut first = String::new();
+    let stdout = serve.stdout.take().expect("stdout piped");
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
+        .expect("read the serving line");
+    assert!(first.contains("serving on"), "{first:?}");
+    let seen = thp_enabled_becomes(&serve, "1");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(seen, "1", "a long-running command keeps huge pages");
+}
