@@ -1,7 +1,7 @@
 //! Links the `s54` binary at a fixed address (not position-independent).
 //! A position-independent binary is relocated at every start: 46,000
-//! relocations that write ~850 KB of pages, a measurable share of a
-//! one-shot `s54 check` (BENCHMARKS.md, "Whole-process `s54 check`").
+//! relocations that write ~850 KB of pages, about 430 of a one-shot
+//! `s54 check`'s page faults (BENCHMARKS.md, "Whole-process `s54 check`").
 //! Libraries and tests are unaffected.
 
 fn main() {
