@@ -10,7 +10,9 @@
 //! runs anywhere; a directory given by `--rules DIR` or `S54_RULES_DIR`
 //! replaces them. Every error names the file and the line.
 
+mod chain;
 pub mod frozen;
+mod gate;
 pub mod pattern;
 mod scan;
 pub mod sentence_set;
@@ -234,21 +236,7 @@ impl PatternSet {
     /// any look-alike matched). To score several sets, scan once with
     /// [`Rulebook::scan`] and use [`PatternSet::split`].
     pub fn matches(&self, sentence: &str) -> (Vec<usize>, bool) {
-        // Its DFA may hold other sets too: only this set's ids, renumbered
-        // as in a rulebook scan.
-        let p = &self.part;
-        let bytes = sentence.as_bytes();
-        if !p.engine.is_match(bytes) {
-            return (Vec::new(), false);
-        }
-        let end = p.offset + self.signals.len() + self.nots.len();
-        let ids: Vec<usize> = p
-            .engine
-            .matches(bytes)
-            .into_iter()
-            .filter(|i| (p.offset..end).contains(i))
-            .map(|i| i - p.offset + p.first)
-            .collect();
+        let ids = self.part.matches(sentence.as_bytes());
         self.split(&ids)
     }
 
@@ -1132,8 +1120,13 @@ mod tests {
     #[test]
     fn one_scan_reports_what_each_set_alone_does() {
         let book = Rulebook::embedded().unwrap();
-        // Some sets share a DFA, others have their own: both ways are tested.
-        assert!(book.scan.dfas() > 1 && book.scan.dfas() < book.sets.len());
+        // Some sets share a DFA, others give each member its own, and some
+        // members are matched in gapless pieces: every way is tested.
+        let (dfas, split) = (book.scan.dfas(), book.scan.split_members());
+        assert!(
+            dfas > book.sets.len() && split > 10 && split < dfas,
+            "{dfas} {split}"
+        );
         let mut texts: Vec<String> = vec![
             "We have not taken any steps to date; we will introduce training next year.".into(),
             "Our supply chain is audited; all buyers were trained on modern slavery and human trafficking risks.".into(),

@@ -1,48 +1,90 @@
 //! Every pattern set's members tested against a sentence in as few passes
 //! as their shapes allow. Sets whose patterns have no gap spanning words
-//! are joined into one lazy DFA and scanned once; a set with such gaps
-//! (`[\s\S]{0,140}`, `(?:\w+\s+){0,6}`, `[^.]*`) keeps its own DFA, because
-//! joined gaps multiply the DFA's states: measured on real statements, all
-//! sets in one DFA cost five times the determinisation of separate ones
-//! (BENCHMARKS.md, "Checker").
+//! are joined into one lazy DFA and scanned once. A set with such gaps
+//! (`[\s\S]{0,140}`, `(?:\w+\s+){0,6}`, `[^.]*`) gives each member a lazy
+//! DFA of its own, walked only when the sentence holds the words the member
+//! cannot match without (`gate`): joined, gaps multiply DFA states, and a
+//! set's DFA of several gapped members grew tables of megabytes whose cache
+//! misses were most of the scan's wall time (BENCHMARKS.md, "Checker").
 
+use super::chain::{self, Chains};
 use super::frozen::{self, FrozenError};
+use super::gate::{self, Factor};
 use super::sentence_set::{NFA_SIZE_LIMIT, SentenceSet, SetError};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A repeat of more than this many items spanning a space is a gap.
-const GAP_REPEATS: u32 = 3;
+pub(crate) const GAP_REPEATS: u32 = 3;
 
-/// Where a set's members sit: in which DFA, from which pattern of it, and
-/// from which id of the rulebook's [`Scan`] result.
+/// Where a set's members are in the rulebook's [`Scan`]: ids `first ..
+/// first + len` of its result.
 #[derive(Clone, Debug)]
 pub(crate) struct Part {
-    pub engine: SentenceSet,
-    pub offset: usize,
+    scan: Scan,
     pub first: usize,
+    len: usize,
 }
 
-#[derive(Clone, Debug)]
+impl Part {
+    /// Ids (as in a whole scan) of this set's members matching somewhere
+    /// in `haystack`, ascending; only the DFAs holding them are walked.
+    pub fn matches(&self, haystack: &[u8]) -> Vec<usize> {
+        self.scan
+            .matches_in(haystack, self.first..self.first + self.len)
+    }
+}
+
 struct Engine {
     set: SentenceSet,
     /// Id of its first pattern in a [`Scan`] result.
     base: usize,
+    /// Necessary words of its one pattern (none for the joined DFA).
+    factors: Vec<Factor>,
+    /// Its one pattern in gapless pieces, when it splits: then the DFA
+    /// above is used only if a piece's DFA gives up.
+    chains: Option<Chains>,
 }
 
-/// The DFAs that together hold every set's members.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Scan {
-    engines: Vec<Engine>,
-    /// Each set's place, in input order: (engine, offset, first, members).
-    layout: Vec<[u32; 4]>,
+/// The DFAs that together hold every set's members (cheap to clone).
+#[derive(Clone, Default)]
+pub(crate) struct Scan(Arc<Engines>);
+
+#[derive(Default)]
+struct Engines {
+    list: Vec<Engine>,
+    /// Each set's (first id, members), in input order.
+    sets: Vec<[u32; 2]>,
+    words: Option<Words>,
+}
+
+/// One pass finding every engine's necessary words. An Aho–Corasick
+/// contiguous NFA: its DFA form scans no faster here and cost 17.5 M
+/// instructions to build at every start, a sixth of a one-shot `s54 check`
+/// (BENCHMARKS.md, "Checker", stop 15).
+struct Words {
+    ac: AhoCorasick,
+    /// For each word: the engines needing it and which factor of each.
+    uses: Vec<Vec<(u32, u8)>>,
+    /// For each engine: the factor bits it needs (0: walked always).
+    need: Vec<u8>,
+}
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scan({} DFAs)", self.0.list.len())
+    }
 }
 
 /// One set's members (signals then look-alikes) ready for [`Scan::build`].
 pub(crate) enum Members {
     /// Parsed, to be joined with the other sets without word-spanning gaps.
     Joinable(Vec<Hir>),
-    /// A set with such gaps, built alone (with how many members it has).
-    Alone(SentenceSet, usize),
+    /// A set with such gaps: each member built alone, with its necessary
+    /// words and its gapless pieces.
+    Alone(Vec<Lone>),
     /// Not parsed: the scan is to be read from a frozen one. The patterns
     /// (rewritten by `pattern::ascii_escapes`) are kept in case it cannot be.
     Unparsed(Vec<String>),
@@ -67,22 +109,38 @@ impl Members {
     pub fn len(&self) -> usize {
         match self {
             Members::Joinable(h) => h.len(),
-            Members::Alone(_, n) => *n,
+            Members::Alone(m) => m.len(),
             Members::Unparsed(p) => p.len(),
         }
     }
 
     fn sort(hirs: Vec<Hir>) -> Result<Members, SetError> {
         if hirs.iter().any(spans_words) {
-            let n = hirs.len();
-            Ok(Members::Alone(
-                SentenceSet::from_hirs(&hirs, NFA_SIZE_LIMIT)?,
-                n,
-            ))
+            let built = hirs
+                .iter()
+                .map(|h| {
+                    let set = SentenceSet::from_hirs(std::slice::from_ref(h), NFA_SIZE_LIMIT)?;
+                    // A pattern whose pieces do not build is matched whole.
+                    let chains = chain::split(h).and_then(|s| Chains::build(&s).ok());
+                    Ok(Lone {
+                        set,
+                        factors: gate::factors(h),
+                        chains,
+                    })
+                })
+                .collect::<Result<Vec<_>, SetError>>()?;
+            Ok(Members::Alone(built))
         } else {
             Ok(Members::Joinable(hirs))
         }
     }
+}
+
+/// A member of a set with word-spanning gaps, built alone.
+pub(crate) struct Lone {
+    set: SentenceSet,
+    factors: Vec<Factor>,
+    chains: Option<Chains>,
 }
 
 /// The joined build failed: the set (an index into the input) that cannot
@@ -100,7 +158,7 @@ impl Scan {
         let mut joined: Vec<Hir> = Vec::new();
         // (input index, members) of the joined sets, in order.
         let mut joined_sets: Vec<(usize, usize)> = Vec::new();
-        let mut alone: Vec<(usize, SentenceSet, usize)> = Vec::new();
+        let mut alone: Vec<(usize, Vec<Lone>)> = Vec::new();
         for (i, m) in sets.into_iter().enumerate() {
             match m.parsed().map_err(|error| BuildError {
                 set: Some(i),
@@ -110,12 +168,12 @@ impl Scan {
                     joined_sets.push((i, hirs.len()));
                     joined.extend(hirs);
                 }
-                Members::Alone(set, n) => alone.push((i, set, n)),
+                Members::Alone(members) => alone.push((i, members)),
                 Members::Unparsed(_) => unreachable!("parsed above"),
             }
         }
-        let mut layout = vec![[0u32; 4]; joined_sets.len() + alone.len()];
-        let mut engines = Vec::with_capacity(alone.len() + 1);
+        let mut sets = vec![[0u32; 2]; joined_sets.len() + alone.len()];
+        let mut list = Vec::new();
         // Ids: the joined sets first, then the others in order.
         let mut base = 0;
         if !joined_sets.is_empty() {
@@ -123,45 +181,74 @@ impl Scan {
             let set = SentenceSet::from_hirs(&joined, limit)
                 .map_err(|error| name_failure(&joined, &joined_sets, error))?;
             for &(i, n) in &joined_sets {
-                layout[i] = [0, base as u32, base as u32, n as u32];
+                sets[i] = [base as u32, n as u32];
                 base += n;
             }
-            engines.push(Engine { set, base: 0 });
+            list.push(Engine {
+                set,
+                base: 0,
+                factors: Vec::new(),
+                chains: None,
+            });
         }
-        for (i, set, n) in alone {
-            layout[i] = [engines.len() as u32, 0, base as u32, n as u32];
-            engines.push(Engine { set, base });
-            base += n;
+        for (i, members) in alone {
+            sets[i] = [base as u32, members.len() as u32];
+            for m in members {
+                list.push(Engine {
+                    set: m.set,
+                    base,
+                    factors: m.factors,
+                    chains: m.chains,
+                });
+                base += 1;
+            }
         }
-        let scan = Scan { engines, layout };
-        let parts = scan.parts();
-        Ok((scan, parts))
+        Ok(Scan::assemble(list, sets))
     }
 
-    /// Each set's place, in input order.
-    fn parts(&self) -> Vec<Part> {
-        self.layout
+    fn assemble(list: Vec<Engine>, sets: Vec<[u32; 2]>) -> (Scan, Vec<Part>) {
+        let words = Words::new(&list);
+        let scan = Scan(Arc::new(Engines { list, sets, words }));
+        let parts = scan
+            .0
+            .sets
             .iter()
-            .map(|&[engine, offset, first, _]| Part {
-                engine: self.engines[engine as usize].set.clone(),
-                offset: offset as usize,
+            .map(|&[first, len]| Part {
+                scan: scan.clone(),
                 first: first as usize,
+                len: len as usize,
             })
-            .collect()
+            .collect();
+        (scan, parts)
     }
 
-    /// The scan as bytes for [`Scan::thaw`]: its NFAs and where each set is.
+    /// The scan as bytes for [`Scan::thaw`]: its NFAs, their words and
+    /// where each set is.
     pub fn freeze(&self) -> Result<Vec<u8>, FrozenError> {
         let mut out = Vec::new();
-        frozen::put(&mut out, frozen::len32(self.engines.len())?);
-        for e in &self.engines {
+        frozen::put(&mut out, frozen::len32(self.0.list.len())?);
+        for e in &self.0.list {
             frozen::put(&mut out, frozen::len32(e.base)?);
             let mut nfa = Vec::new();
             frozen::encode(e.set.nfa(), &mut nfa)?;
             frozen::put_bytes(&mut out, &nfa)?;
+            frozen::put(&mut out, frozen::len32(e.factors.len())?);
+            for f in &e.factors {
+                frozen::put(&mut out, frozen::len32(f.len())?);
+                for word in f {
+                    frozen::put_bytes(&mut out, word)?;
+                }
+            }
+            match &e.chains {
+                None => out.push(0),
+                Some(c) => {
+                    out.push(1);
+                    c.freeze(&mut out)?;
+                }
+            }
         }
-        frozen::put(&mut out, frozen::len32(self.layout.len())?);
-        for place in &self.layout {
+        frozen::put(&mut out, frozen::len32(self.0.sets.len())?);
+        for place in &self.0.sets {
             for v in place {
                 frozen::put(&mut out, *v);
             }
@@ -174,22 +261,56 @@ impl Scan {
     pub fn thaw(bytes: &[u8], counts: &[usize]) -> Result<(Scan, Vec<Part>), FrozenError> {
         let mut cur = frozen::Cursor::new(bytes);
         let n = cur.u32()? as usize;
-        let mut frozen_engines = Vec::with_capacity(n.min(64));
+        let mut frozen_engines = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
             let base = cur.u32()? as usize;
-            frozen_engines.push((base, cur.take()?));
+            let nfa = cur.take()?;
+            let k = cur.u32()? as usize;
+            if k > gate::MAX_FACTORS {
+                return Err(FrozenError::Malformed("factor count"));
+            }
+            let mut factors = Vec::with_capacity(k);
+            for _ in 0..k {
+                let words = cur.u32()? as usize;
+                let mut f = Vec::with_capacity(words.min(64));
+                for _ in 0..words {
+                    let w = cur.take()?;
+                    if w.is_empty() {
+                        return Err(FrozenError::Malformed("empty word"));
+                    }
+                    f.push(w.to_vec());
+                }
+                if f.is_empty() {
+                    return Err(FrozenError::Malformed("empty factor"));
+                }
+                factors.push(f);
+            }
+            let chains = match cur.u8()? {
+                0 => None,
+                1 => Some(Chains::thaw(&mut cur)?),
+                _ => return Err(FrozenError::Malformed("chains flag")),
+            };
+            frozen_engines.push((base, nfa, factors, chains));
         }
         // The engines are read back on all cores, as they were compiled.
-        let built = super::build_in_parallel(frozen_engines, |(base, bytes)| {
+        let built = super::build_in_parallel(frozen_engines, |(base, bytes, factors, chains)| {
             let (nfa, used) = frozen::decode(bytes)?;
             if used != bytes.len() {
                 return Err(FrozenError::Malformed("engine length"));
             }
             let set = SentenceSet::from_nfa(nfa)
                 .map_err(|_| FrozenError::Malformed("engine does not build"))?;
-            Ok::<_, FrozenError>(Engine { set, base })
+            if (!factors.is_empty() || chains.is_some()) && set.len() != 1 {
+                return Err(FrozenError::Malformed("words for a joined engine"));
+            }
+            Ok::<_, FrozenError>(Engine {
+                set,
+                base,
+                factors,
+                chains,
+            })
         });
-        let mut engines = Vec::with_capacity(built.len());
+        let mut list = Vec::with_capacity(built.len());
         let mut total = 0usize;
         for e in built {
             let e = e.ok_or(FrozenError::Malformed("engine read panicked"))??;
@@ -197,51 +318,131 @@ impl Scan {
                 return Err(FrozenError::Malformed("engine base"));
             }
             total += e.set.len();
-            engines.push(e);
+            list.push(e);
         }
         if cur.u32()? as usize != counts.len() {
             return Err(FrozenError::Malformed("set count"));
         }
-        let mut layout = Vec::with_capacity(counts.len());
+        let mut sets = Vec::with_capacity(counts.len());
         let mut seen = 0usize;
         for &count in counts {
-            let place = [cur.u32()?, cur.u32()?, cur.u32()?, cur.u32()?];
-            let [engine, offset, first, members] = place.map(|v| v as usize);
-            let e = engines
-                .get(engine)
-                .ok_or(FrozenError::Malformed("engine index"))?;
-            if members != count || offset + members > e.set.len() || first != e.base + offset {
+            let place = [cur.u32()?, cur.u32()?];
+            let [first, members] = place.map(|v| v as usize);
+            if members != count || first.saturating_add(members) > total {
                 return Err(FrozenError::Malformed("set layout"));
             }
             seen += members;
-            layout.push(place);
+            sets.push(place);
         }
         if !cur.at_end() || seen != total {
             return Err(FrozenError::Malformed("trailing bytes or unplaced members"));
         }
-        let scan = Scan { engines, layout };
-        let parts = scan.parts();
-        Ok((scan, parts))
+        Ok(Scan::assemble(list, sets))
     }
 
     /// How many DFAs the sets are in.
     #[cfg(test)]
     pub fn dfas(&self) -> usize {
-        self.engines.len()
+        self.0.list.len()
+    }
+
+    /// How many members are matched in gapless pieces.
+    #[cfg(test)]
+    pub fn split_members(&self) -> usize {
+        self.0.list.iter().filter(|e| e.chains.is_some()).count()
     }
 
     /// Ids of the members matching somewhere in `haystack`, ascending.
     pub fn matches(&self, haystack: &[u8]) -> Vec<usize> {
+        self.matches_in(haystack, 0..usize::MAX)
+    }
+
+    /// Ids in `wanted` of the members matching somewhere in `haystack`,
+    /// ascending.
+    fn matches_in(&self, haystack: &[u8], wanted: std::ops::Range<usize>) -> Vec<usize> {
         let mut out = Vec::new();
-        for e in &self.engines {
+        let seen = self.0.words.as_ref().map(|w| w.seen(haystack));
+        for (i, e) in self.0.list.iter().enumerate() {
+            let end = e.base + e.set.len();
+            if end <= wanted.start || e.base >= wanted.end {
+                continue;
+            }
+            if let (Some(words), Some(seen)) = (&self.0.words, &seen)
+                && seen[i] != words.need[i]
+            {
+                continue;
+            }
+            if let Some(chains) = &e.chains {
+                let hit = chains
+                    .is_match(haystack)
+                    .unwrap_or_else(|_| e.set.is_match(haystack));
+                if hit {
+                    out.push(e.base);
+                }
+                continue;
+            }
             // Most sentences match nothing in a DFA: the early-exit test is
             // much cheaper than the overlapping search that says which.
             if !e.set.is_match(haystack) {
                 continue;
             }
-            out.extend(e.set.matches(haystack).into_iter().map(|i| e.base + i));
+            if e.set.len() == 1 {
+                out.push(e.base);
+            } else {
+                out.extend(
+                    e.set
+                        .matches(haystack)
+                        .into_iter()
+                        .map(|m| e.base + m)
+                        .filter(|m| wanted.contains(m)),
+                );
+            }
         }
         out
+    }
+}
+
+impl Words {
+    fn new(list: &[Engine]) -> Option<Words> {
+        let mut ids: HashMap<&[u8], usize> = HashMap::new();
+        let mut words: Vec<&[u8]> = Vec::new();
+        let mut uses: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut need = vec![0u8; list.len()];
+        for (i, e) in list.iter().enumerate() {
+            for (k, f) in e.factors.iter().enumerate() {
+                let bit = 1u8 << k;
+                need[i] |= bit;
+                for w in f {
+                    let id = *ids.entry(w.as_slice()).or_insert_with(|| {
+                        words.push(w.as_slice());
+                        uses.push(Vec::new());
+                        words.len() - 1
+                    });
+                    uses[id].push((i as u32, bit));
+                }
+            }
+        }
+        if words.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&words)
+            .ok()?;
+        Some(Words { ac, uses, need })
+    }
+
+    /// For each engine, the bits of its factors `haystack` satisfies.
+    fn seen(&self, haystack: &[u8]) -> Vec<u8> {
+        let mut seen = vec![0u8; self.need.len()];
+        for m in self.ac.find_overlapping_iter(haystack) {
+            for &(engine, bit) in &self.uses[m.pattern().as_usize()] {
+                seen[engine as usize] |= bit;
+            }
+        }
+        seen
     }
 }
 
@@ -262,7 +463,7 @@ fn name_failure(joined: &[Hir], sets: &[(usize, usize)], error: SetError) -> Bui
 
 /// True when `hir` repeats, more than [`GAP_REPEATS`] times, something that
 /// matches both a space and a letter: a gap that spans words.
-fn spans_words(hir: &Hir) -> bool {
+pub(crate) fn spans_words(hir: &Hir) -> bool {
     match hir.kind() {
         HirKind::Repetition(r) => {
             (r.max.is_none_or(|m| m > GAP_REPEATS)
@@ -277,7 +478,7 @@ fn spans_words(hir: &Hir) -> bool {
 }
 
 /// True when some part of `hir` can match the byte `b`.
-fn matches_byte(hir: &Hir, b: u8) -> bool {
+pub(crate) fn matches_byte(hir: &Hir, b: u8) -> bool {
     match hir.kind() {
         HirKind::Literal(l) => l.0.contains(&b),
         HirKind::Class(Class::Bytes(c)) => {
@@ -337,16 +538,17 @@ mod tests {
         // The first and last are joined (ids 0..3), the gap set alone (3).
         assert_eq!(scan.dfas(), 2);
         assert_eq!(
-            parts
-                .iter()
-                .map(|p| (p.offset, p.first))
-                .collect::<Vec<_>>(),
-            vec![(0, 0), (0, 3), (2, 2)]
+            parts.iter().map(|p| p.first).collect::<Vec<_>>(),
+            vec![0, 3, 2]
         );
         assert_eq!(
             scan.matches(b"a dog, a bird, risk of cotton"),
             vec![1, 2, 3]
         );
+        assert_eq!(parts[0].matches(b"a dog, a bird, risk of cotton"), vec![1]);
+        assert_eq!(parts[1].matches(b"a dog, a bird, risk of cotton"), vec![3]);
+        // The gap set's words are missing: its DFA is not walked.
+        assert!(parts[1].matches(b"a risk of wool").is_empty());
         assert_eq!(scan.matches(b"cat"), vec![0]);
         assert!(scan.matches(b"nothing").is_empty());
     }
