@@ -330,7 +330,14 @@ static UNICODE_FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::At
 /// A pattern byte mode refuses (a class holding a non-ASCII character) is
 /// built with Unicode on; the tests keep the built-in ones free of that.
 #[derive(Debug, Clone)]
-pub struct Fixed(meta::Regex);
+pub struct Fixed {
+    re: meta::Regex,
+    /// The pattern as built, for [`Fixed::may_match_lowercase`].
+    source: Arc<str>,
+    case_insensitive: bool,
+    /// Words a match needs (`rules::gate`), worked out at first use.
+    words: Arc<std::sync::OnceLock<Vec<super::gate::Factor>>>,
+}
 
 /// A match of a [`Fixed`] pattern in `haystack`, always on character
 /// boundaries.
@@ -416,14 +423,50 @@ impl Fixed {
                 UNICODE_FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 build(true)
             })
-            .map(Fixed)
+            .map(|re| Fixed {
+                re,
+                source: pat.into(),
+                case_insensitive,
+                words: Arc::default(),
+            })
+    }
+
+    /// False when `lowercase` (a text with its ASCII letters lowercased)
+    /// lacks words every match needs, so the pattern cannot match the
+    /// text; true otherwise. For a pattern searched across a whole
+    /// statement, most of which has none of its words: a few `memmem`
+    /// passes are much cheaper than the lazy DFA's walk of every byte.
+    pub fn may_match_lowercase(&self, lowercase: &[u8]) -> bool {
+        let words = self.words.get_or_init(|| {
+            let parse = |unicode: bool| {
+                let config = syntax::Config::new()
+                    .case_insensitive(self.case_insensitive)
+                    .unicode(unicode)
+                    .utf8(unicode);
+                syntax::parse_with(&self.source, &config)
+            };
+            parse(false)
+                .or_else(|_| parse(true))
+                .map(|hir| super::gate::factors(&hir))
+                .unwrap_or_default()
+        });
+        words.iter().all(|factor| {
+            factor
+                .iter()
+                .any(|w| memchr::memmem::find(lowercase, w).is_some())
+        })
     }
 
     /// A pattern that matches nothing: the stand-in for a built-in pattern
     /// that failed to build, so that a programming error costs a detector
     /// its cue rather than a check its run.
     pub fn never() -> Fixed {
-        Fixed(meta::Regex::new_many::<&str>(&[]).unwrap_or_else(|_| unreachable!()))
+        Fixed {
+            re: meta::Regex::new_many::<&str>(&[]).unwrap_or_else(|_| unreachable!()),
+            source: "".into(),
+            case_insensitive: false,
+            words: Arc::default(),
+        }
     }
 
     /// How many built-in patterns so far needed Unicode mode.
@@ -434,7 +477,7 @@ impl Fixed {
     /// Whether the pattern matches: stops at the first match state, without
     /// the search for where the match starts that [`Fixed::find`] needs.
     pub fn is_match(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        self.re.is_match(text)
     }
 
     /// The leftmost-first match.
@@ -447,7 +490,7 @@ impl Fixed {
     where
         'h: 'r,
     {
-        self.0
+        self.re
             .find_iter(text)
             .filter_map(move |m| Found::new(text, m.start(), m.end()))
     }
@@ -462,7 +505,7 @@ impl Fixed {
     where
         'h: 'r,
     {
-        self.0
+        self.re
             .captures_iter(text)
             .filter(move |caps| {
                 caps.get_match()
@@ -504,6 +547,23 @@ impl Fixed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_built_in_pattern_says_when_a_text_lacks_its_words() {
+        let re = fixed_ci(r"\b(?:on behalf of|covers)\b[^.]{0,40}\bsubsidiar(?:y|ies)\b").unwrap();
+        for (text, may) in [
+            ("This statement covers our subsidiaries.", true),
+            ("ON BEHALF OF the group and its SUBSIDIARY", true),
+            ("This statement covers the company.", false),
+            ("Our subsidiaries are listed below.", false),
+        ] {
+            let lower = text.to_ascii_lowercase();
+            assert_eq!(re.may_match_lowercase(lower.as_bytes()), may, "{text}");
+            // Never false where the pattern matches.
+            assert!(!re.is_match(text) || may, "{text}");
+        }
+        assert!(Fixed::never().may_match_lowercase(b"anything"));
+    }
 
     #[test]
     fn rewrites_escapes_to_ascii_inside_and_outside_classes() {

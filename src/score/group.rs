@@ -908,7 +908,13 @@ static PER_ENTITY_APPROVAL: LazyLock<Fixed> = LazyLock::new(|| {
 
 /// The byte span of the wording that makes this a group statement.
 fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usize)> {
+    // Most statements hold none of most cues' words: checking for the
+    // words spares the cue's walk of the whole text.
+    let lowercase = text.to_ascii_lowercase();
     for re in GROUP_CUES.iter() {
+        if !re.may_match_lowercase(lowercase.as_bytes()) {
+            continue;
+        }
         for m in re.find_iter(text) {
             let s = m.as_str();
             // "has no subsidiaries" / "does not have any subsidiaries".
@@ -924,7 +930,10 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
             return Some((m.start(), m.end()));
         }
     }
-    if let Some(re) = NAMED_GROUP.as_ref() {
+    if let Some(re) = NAMED_GROUP
+        .as_ref()
+        .filter(|re| re.may_match_lowercase(lowercase.as_bytes()))
+    {
         for m in re.find_iter(text) {
             // "For and on behalf of Acme Group Ltd" is a signature, and
             // "Acme Group Ltd" one company.
