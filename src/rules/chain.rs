@@ -316,9 +316,10 @@ impl PieceDfa {
         self.overlapping(&input, false)
     }
 
-    /// Where matches start (reverse DFA), ascending.
-    fn starts(&self, hay: &[u8]) -> Result<Vec<usize>, MatchError> {
-        let mut v = self.overlapping(&Input::new(hay), true)?;
+    /// Where matches start (reverse DFA), ascending, from `from` on (the
+    /// bytes before it still count for look-behind).
+    fn starts(&self, hay: &[u8], from: usize) -> Result<Vec<usize>, MatchError> {
+        let mut v = self.overlapping(&Input::new(hay).range(from..), true)?;
         v.reverse();
         Ok(v)
     }
@@ -550,7 +551,8 @@ impl Branch {
             let Some(rev) = piece.rev.as_ref() else {
                 return Ok(false);
             };
-            let starts = rev.starts(hay)?;
+            // A start before the first end can bridge nothing.
+            let starts = rev.starts(hay, ends[0])?;
             let gap = &self.gaps[i - 1];
             let bridged = starts.into_iter().filter(|&s| gap.bridges(hay, &ends, s));
             if i == k {
