@@ -120,19 +120,23 @@ impl Gap {
     }
 
     /// True when some end in `ends` (ascending) and the start `s` have a
-    /// run fitting this gap between them.
-    fn bridges(&self, hay: &[u8], ends: &[usize], s: usize) -> bool {
+    /// run fitting this gap between them. Each byte looked at is paid from
+    /// `budget`; `None` when it runs out.
+    fn bridges(&self, hay: &[u8], ends: &[usize], s: usize, budget: &mut Budget) -> Option<bool> {
         match self {
             Gap::Run { class, min, max } => {
                 let Some(hi) = s.checked_sub(*min as usize) else {
-                    return false;
+                    return Some(false);
                 };
                 let lo = max.map_or(0, |m| s.saturating_sub(m as usize));
                 // The nearest end is enough: a longer run holds its run.
                 let at = ends.partition_point(|&e| e <= hi);
                 match at.checked_sub(1).map(|i| ends[i]) {
-                    Some(e) if e >= lo => hay[e..s].iter().all(|&b| class.has(b)),
-                    _ => false,
+                    Some(e) if e >= lo => {
+                        budget.spend(s - e)?;
+                        Some(hay[e..s].iter().all(|&b| class.has(b)))
+                    }
+                    _ => Some(false),
                 }
             }
             Gap::Words {
@@ -143,20 +147,54 @@ impl Gap {
             } => {
                 let at = ends.partition_point(|&e| e <= s);
                 for &e in ends[..at].iter().rev() {
+                    budget.spend(2 * (s - e))?;
                     // A byte of neither kind fails this end and every
                     // earlier one.
                     if hay[e..s].iter().any(|&b| !word.has(b) && !space.has(b)) {
-                        return false;
+                        return Some(false);
                     }
                     match count_words(&hay[e..s], word, space) {
-                        Some(n) if max.is_some_and(|m| n > m as usize) => return false,
-                        Some(n) if n >= *min as usize => return true,
+                        Some(n) if max.is_some_and(|m| n > m as usize) => return Some(false),
+                        Some(n) if n >= *min as usize => return Some(true),
                         _ => {}
                     }
                 }
-                false
+                Some(false)
             }
         }
+    }
+}
+
+/// Bytes a branch may look at beyond its pieces' one pass each: a fixed
+/// allowance plus a multiple of the haystack. Sentences take a fraction of
+/// it; hostile text (an endless run of a piece's words with no full stop
+/// for `[^.]*` to stop at) would take time quadratic in its length, and is
+/// matched by the whole pattern's DFA instead, which is linear.
+struct Budget(usize);
+
+impl Budget {
+    fn for_haystack(len: usize) -> Budget {
+        Budget(len.saturating_mul(16).saturating_add(4096))
+    }
+
+    fn spend(&mut self, n: usize) -> Option<()> {
+        self.0 = self.0.checked_sub(n)?;
+        Some(())
+    }
+}
+
+/// Why a split pattern could not say: the whole pattern must.
+#[derive(Debug)]
+pub(crate) enum Undecided {
+    /// A piece's DFA gave up.
+    Search,
+    /// The [`Budget`] ran out.
+    Budget,
+}
+
+impl From<MatchError> for Undecided {
+    fn from(_: MatchError) -> Undecided {
+        Undecided::Search
     }
 }
 
@@ -414,9 +452,10 @@ impl Chains {
     }
 
     /// True when some branch matches somewhere in `hay`.
-    pub fn is_match(&self, hay: &[u8]) -> Result<bool, MatchError> {
+    pub fn is_match(&self, hay: &[u8]) -> Result<bool, Undecided> {
+        let mut budget = Budget::for_haystack(hay.len());
         for b in &self.branches {
-            if b.is_match(hay)? {
+            if b.is_match(hay, &mut budget)? {
                 return Ok(true);
             }
         }
@@ -534,12 +573,12 @@ fn bounds(cur: &mut Cursor<'_>) -> Result<(u32, Option<u32>), FrozenError> {
 }
 
 impl Branch {
-    fn is_match(&self, hay: &[u8]) -> Result<bool, MatchError> {
+    fn is_match(&self, hay: &[u8], budget: &mut Budget) -> Result<bool, Undecided> {
         let Some(first) = self.pieces[0].fwd.as_ref() else {
             return Ok(false);
         };
         if self.gaps.is_empty() {
-            return first.is_match(hay);
+            return Ok(first.is_match(hay)?);
         }
         let mut ends = first.ends(hay, None)?;
         let k = self.gaps.len();
@@ -554,15 +593,28 @@ impl Branch {
             // A start before the first end can bridge nothing.
             let starts = rev.starts(hay, ends[0])?;
             let gap = &self.gaps[i - 1];
-            let bridged = starts.into_iter().filter(|&s| gap.bridges(hay, &ends, s));
+            let mut bridged = Vec::new();
+            for s in starts {
+                if gap
+                    .bridges(hay, &ends, s, budget)
+                    .ok_or(Undecided::Budget)?
+                {
+                    if i == k {
+                        return Ok(true);
+                    }
+                    bridged.push(s);
+                }
+            }
             if i == k {
-                return Ok(bridged.count() > 0);
+                return Ok(false);
             }
             let Some(fwd) = piece.fwd.as_ref() else {
                 return Ok(false);
             };
             let mut next = Vec::new();
             for s in bridged {
+                // An anchored search may walk to the end of the haystack.
+                budget.spend(hay.len() - s).ok_or(Undecided::Budget)?;
                 next.extend(fwd.ends(hay, Some(s))?);
             }
             next.sort_unstable();
@@ -676,6 +728,23 @@ mod tests {
             "source: from suppliers",
         ];
         assert_eq!(agree(pat, &texts), 4);
+    }
+
+    #[test]
+    fn an_endless_run_without_a_full_stop_falls_back_to_the_whole_pattern() {
+        let pat = r"^\W*[^.]*\b(?:posters?|leaflets?)\b[^.]*$";
+        let hir = parse(&[ascii_escapes(pat)]).unwrap().remove(0);
+        let chains = Chains::build(&split(&hir).unwrap()).unwrap();
+        let long = "posters ".repeat(50_000);
+        let started = std::time::Instant::now();
+        assert!(matches!(
+            chains.is_match(long.as_bytes()),
+            Err(Undecided::Budget)
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A sentence is well within the allowance.
+        assert!(chains.is_match(b"We put up posters.").is_ok());
+        assert_eq!(agree(pat, &["We put up posters", "x. posters"]), 1);
     }
 
     #[test]
