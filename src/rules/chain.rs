@@ -14,11 +14,11 @@
 
 use super::frozen::{self, Cursor, FrozenError};
 use super::scan::{GAP_REPEATS, matches_byte};
-use super::sentence_set::NFA_SIZE_LIMIT;
+use super::sentence_set::{NFA_SIZE_LIMIT, lazy_dfa, thompson_config};
 use regex_automata::{
-    Anchored, Input, MatchError, MatchKind,
+    Anchored, Input, MatchError,
     hybrid::dfa::{Cache, DFA, OverlappingState},
-    nfa::thompson::{self, NFA, WhichCaptures},
+    nfa::thompson::{self, NFA},
     util::pool::Pool,
 };
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -321,15 +321,7 @@ struct PieceDfa {
 
 impl PieceDfa {
     fn new(nfa: NFA) -> Result<PieceDfa, String> {
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(PIECE_CACHE_BYTES)
-                    .skip_cache_capacity_check(true),
-            )
-            .build_from_nfa(nfa)
-            .map_err(|e| e.to_string())?;
+        let dfa = lazy_dfa(nfa, PIECE_CACHE_BYTES).map_err(|e| e.to_string())?;
         let for_caches = dfa.clone();
         let make: CacheFn = Box::new(move || for_caches.create_cache());
         Ok(PieceDfa {
@@ -412,17 +404,7 @@ impl std::fmt::Debug for Chains {
 
 fn compile(hir: &Hir, reverse: bool) -> Result<NFA, String> {
     thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .utf8(false)
-                .reverse(reverse)
-                .which_captures(if reverse {
-                    WhichCaptures::None
-                } else {
-                    WhichCaptures::Implicit
-                })
-                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
-        )
+        .configure(thompson_config(reverse).nfa_size_limit(Some(NFA_SIZE_LIMIT)))
         .build_from_hir(hir)
         .map_err(|e| e.to_string())
 }

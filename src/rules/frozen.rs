@@ -395,7 +395,7 @@ pub fn open(sealed: &[u8], sources: u64) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use regex_automata::nfa::thompson::{self, WhichCaptures};
+    use regex_automata::nfa::thompson;
 
     fn compile(pats: &[&str], reverse: bool) -> NFA {
         thompson::Compiler::new()
@@ -405,16 +405,7 @@ mod tests {
                     .unicode(false)
                     .utf8(false),
             )
-            .configure(
-                thompson::Config::new()
-                    .utf8(false)
-                    .reverse(reverse)
-                    .which_captures(if reverse {
-                        WhichCaptures::None
-                    } else {
-                        WhichCaptures::Implicit
-                    }),
-            )
+            .configure(crate::rules::sentence_set::thompson_config(reverse))
             .build_many(pats)
             .unwrap()
     }

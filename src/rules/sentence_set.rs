@@ -76,15 +76,7 @@ impl SentenceSet {
     /// Builds the set's engines from its compiled NFA.
     pub(crate) fn from_nfa(nfa: NFA) -> Result<SentenceSet, SetError> {
         let len = nfa.pattern_len();
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(DFA_CACHE_BYTES)
-                    .skip_cache_capacity_check(true),
-            )
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| SetError(e.to_string()))?;
+        let dfa = lazy_dfa(nfa.clone(), DFA_CACHE_BYTES)?;
         let pikevm = PikeVM::builder()
             .configure(PikeVM::config().match_kind(MatchKind::All))
             .build_from_nfa(nfa)
@@ -159,13 +151,36 @@ fn parse_mode(patterns: &[String], unicode: bool) -> Result<Vec<Hir>, SetError> 
 
 fn build_nfa(hirs: &[Hir], size_limit: usize) -> Result<NFA, SetError> {
     thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .utf8(false)
-                .which_captures(WhichCaptures::Implicit)
-                .nfa_size_limit(Some(size_limit)),
-        )
+        .configure(thompson_config(false).nfa_size_limit(Some(size_limit)))
         .build_many_from_hir(hirs)
+        .map_err(|e| SetError(e.to_string()))
+}
+
+/// Thompson NFA settings for a set's or a piece's automaton, forward or
+/// reverse: over bytes (a gap may step through a character a byte at a
+/// time), with only the whole-match group, and none for a reverse one.
+pub(crate) fn thompson_config(reverse: bool) -> thompson::Config {
+    thompson::Config::new()
+        .utf8(false)
+        .reverse(reverse)
+        .which_captures(if reverse {
+            WhichCaptures::None
+        } else {
+            WhichCaptures::Implicit
+        })
+}
+
+/// A lazy DFA reporting every pattern that matches, with a per-thread
+/// cache of `cache_bytes` (never given up on: it is cleared when full).
+pub(crate) fn lazy_dfa(nfa: NFA, cache_bytes: usize) -> Result<DFA, SetError> {
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(cache_bytes)
+                .skip_cache_capacity_check(true),
+        )
+        .build_from_nfa(nfa)
         .map_err(|e| SetError(e.to_string()))
 }
 
