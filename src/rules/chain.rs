@@ -89,7 +89,7 @@ impl Gap {
     /// The gap `hir` is, if it is a repeat spanning words of a shape
     /// checked outside the automaton.
     fn of(hir: &Hir) -> Option<Gap> {
-        let HirKind::Repetition(r) = unwrap(hir).kind() else {
+        let HirKind::Repetition(r) = bare(hir).kind() else {
             return None;
         };
         let spans = r.max.is_none_or(|m| m > GAP_REPEATS)
@@ -99,7 +99,7 @@ impl Gap {
             return None;
         }
         let (min, max) = (r.min, r.max);
-        match unwrap(&r.sub).kind() {
+        match bare(&r.sub).kind() {
             HirKind::Class(c) => Some(Gap::Run {
                 class: ByteSet::of(c)?,
                 min,
@@ -215,8 +215,8 @@ fn count_words(span: &[u8], word: &ByteSet, space: &ByteSet) -> Option<usize> {
 
 /// `C+` (at least once, unbounded) as its class.
 fn plus_class(hir: &Hir) -> Option<ByteSet> {
-    match unwrap(hir).kind() {
-        HirKind::Repetition(r) if r.min == 1 && r.max.is_none() => match unwrap(&r.sub).kind() {
+    match bare(hir).kind() {
+        HirKind::Repetition(r) if r.min == 1 && r.max.is_none() => match bare(&r.sub).kind() {
             HirKind::Class(c) => ByteSet::of(c),
             _ => None,
         },
@@ -224,9 +224,10 @@ fn plus_class(hir: &Hir) -> Option<ByteSet> {
     }
 }
 
-fn unwrap(hir: &Hir) -> &Hir {
+/// `hir` without the capture groups around it.
+fn bare(hir: &Hir) -> &Hir {
     match hir.kind() {
-        HirKind::Capture(c) => unwrap(&c.sub),
+        HirKind::Capture(c) => bare(&c.sub),
         _ => hir,
     }
 }
@@ -234,10 +235,10 @@ fn unwrap(hir: &Hir) -> &Hir {
 /// True when `hir` is an alternation with a branch that has a gap at its
 /// top level.
 fn has_gapped_branch(hir: &Hir) -> bool {
-    let HirKind::Alternation(bs) = unwrap(hir).kind() else {
+    let HirKind::Alternation(bs) = bare(hir).kind() else {
         return false;
     };
-    bs.iter().any(|b| match unwrap(b).kind() {
+    bs.iter().any(|b| match bare(b).kind() {
         HirKind::Concat(parts) => parts.iter().any(|p| Gap::of(p).is_some()),
         _ => false,
     })
@@ -253,33 +254,39 @@ pub(crate) struct Split {
 /// alternation apart, the branches without such gaps kept together as one
 /// piece. `None` if no gap can be taken out.
 pub(crate) fn split(hir: &Hir) -> Option<Split> {
-    let top = unwrap(hir);
+    let top = bare(hir);
     let branches: Vec<Hir> = match top.kind() {
         HirKind::Alternation(bs) => bs.clone(),
         // The parser lifts a common prefix out of the branches
         // (`\bx…|\by…` is `\b(?:x…|y…)`): put it back in each.
-        HirKind::Concat(parts) => match parts.iter().position(has_gapped_branch) {
-            Some(at) if parts.iter().all(|p| Gap::of(p).is_none()) => {
-                let HirKind::Alternation(bs) = unwrap(&parts[at]).kind() else {
-                    unreachable!("found above")
-                };
-                bs.iter()
+        HirKind::Concat(parts) => {
+            let lifted = parts.iter().position(has_gapped_branch).and_then(|at| {
+                match bare(&parts[at]).kind() {
+                    HirKind::Alternation(bs) if parts.iter().all(|p| Gap::of(p).is_none()) => {
+                        Some((at, bs))
+                    }
+                    _ => None,
+                }
+            });
+            match lifted {
+                Some((at, bs)) => bs
+                    .iter()
                     .map(|b| {
                         let mut v = parts[..at].to_vec();
                         v.push(b.clone());
                         v.extend_from_slice(&parts[at + 1..]);
                         Hir::concat(v)
                     })
-                    .collect()
+                    .collect(),
+                None => vec![top.clone()],
             }
-            _ => vec![top.clone()],
-        },
+        }
         _ => vec![top.clone()],
     };
     let mut whole: Vec<Hir> = Vec::new();
     let mut out: Vec<(Vec<Hir>, Vec<Gap>)> = Vec::new();
     for b in &branches {
-        let parts: Vec<Hir> = match unwrap(b).kind() {
+        let parts: Vec<Hir> = match bare(b).kind() {
             HirKind::Concat(parts) => parts.clone(),
             _ => vec![b.clone()],
         };
