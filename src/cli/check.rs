@@ -36,6 +36,25 @@ pub fn run(args: CheckArgs) -> ExitCode {
     }
 }
 
+/// The statement's bytes, bounded, and its text.
+fn read_and_extract(args: &CheckArgs, limits: &Limits) -> Result<crate::domain::Document, String> {
+    let (bytes, name) = match Input::parse(&args.input) {
+        Input::Stdin => (
+            read_bounded(std::io::stdin().lock(), limits.max_input_bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?,
+            "stdin".to_string(),
+        ),
+        Input::Url(url) => fetch(url, args.allow_private, limits.max_input_bytes)?,
+        Input::File(path) => (
+            read_file(path, limits.max_input_bytes)
+                .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
+            display_name(path),
+        ),
+    };
+    extract::extract(&bytes, &name, limits)
+        .map_err(|e| format!("cannot read '{}': {e}", args.input))
+}
+
 /// Where the statement comes from.
 enum Input<'a> {
     Stdin,
@@ -85,10 +104,22 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     // Overlaps the scorer's pattern builds with the rulebook's and the
     // extraction; a detached thread, as the statics it fills are global.
     std::thread::spawn(score::warm_up);
-    let rules = load_rules(args.rules.as_deref())?;
+    // 2. The rulebook, and the text read and extracted on a second thread
+    // meanwhile: neither needs the other. A rules error is reported first.
+    let limits = Limits::default();
+    let (rules, doc) = std::thread::scope(|s| {
+        let doc = s.spawn(|| read_and_extract(args, &limits));
+        let rules = load_rules(args.rules.as_deref());
+        let doc = doc
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rules, doc)
+    });
+    let rules = rules?;
     rules
         .profile(&args.profile)
         .map_err(|e| format!("--profile: {e}"))?;
+    let doc = doc?;
     let opts = CheckOptions {
         entity,
         fy_end,
@@ -97,28 +128,8 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         profile: Some(args.profile.clone()),
         today: None,
     };
-    let limits = Limits::default();
 
-    // 2. The bytes, bounded.
-    let input = Input::parse(&args.input);
-    let (bytes, name) = match input {
-        Input::Stdin => (
-            read_bounded(std::io::stdin().lock(), limits.max_input_bytes)
-                .map_err(|e| format!("cannot read standard input: {e}"))?,
-            "stdin".to_string(),
-        ),
-        Input::Url(url) => fetch(url, args.allow_private, limits.max_input_bytes)?,
-        Input::File(path) => (
-            read_file(path, limits.max_input_bytes)
-                .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
-            display_name(path),
-        ),
-    };
-
-    // 3. Extract, score, render.
-    let doc = extract::extract(&bytes, &name, &limits)
-        .map_err(|e| format!("cannot read '{}': {e}", args.input))?;
-    drop(bytes);
+    // 3. Score, render.
     let assessment = score::assess(&doc, &opts, &rules);
     let render_opts = RenderOptions {
         color: args.format == CheckFormat::Text && colour_wanted(),

@@ -12,7 +12,7 @@
 //! of `P1` starts, and so on. Pieces are searched in the whole haystack, so
 //! their look-arounds (`\b`, `^`, `$`) see the bytes beside them.
 
-use super::frozen::{self, Cursor, FrozenError};
+use super::frozen::{self, Cursor, Deferred, FrozenError};
 use super::scan::{GAP_REPEATS, matches_byte};
 use super::sentence_set::{NFA_SIZE_LIMIT, lazy_dfa, thompson_config};
 use regex_automata::{
@@ -387,10 +387,31 @@ impl PieceDfa {
 
 /// A compiled piece: the forward DFA (for match ends) unless it is a
 /// branch's last, the reverse one (for match starts) unless it is its
-/// first.
+/// first. Thawed, each is read back when first used.
 struct Piece {
-    fwd: Option<PieceDfa>,
-    rev: Option<PieceDfa>,
+    fwd: Option<Deferred<PieceDfa>>,
+    rev: Option<Deferred<PieceDfa>>,
+}
+
+/// A piece's DFA in one direction, read back if it was frozen: `Ok(None)`
+/// when the piece has none that way, an error when it does not read back
+/// (the whole pattern's DFA then decides).
+fn piece_dfa(
+    dfa: &Option<Deferred<PieceDfa>>,
+    reverse: bool,
+) -> Result<Option<&PieceDfa>, Undecided> {
+    let Some(d) = dfa else {
+        return Ok(None);
+    };
+    d.get(|bytes| {
+        let (nfa, used) = frozen::decode(bytes).ok()?;
+        if used != bytes.len() || nfa.is_reverse() != reverse {
+            return None;
+        }
+        PieceDfa::new(nfa).ok()
+    })
+    .map(Some)
+    .ok_or(Undecided::Search)
 }
 
 struct Branch {
@@ -426,10 +447,12 @@ impl Chains {
             for (i, h) in hirs.iter().enumerate() {
                 let fwd = (i < last || last == 0)
                     .then(|| compile(h, false).and_then(PieceDfa::new))
-                    .transpose()?;
+                    .transpose()?
+                    .map(Deferred::ready);
                 let rev = (i > 0)
                     .then(|| compile(h, true).and_then(PieceDfa::new))
-                    .transpose()?;
+                    .transpose()?
+                    .map(Deferred::ready);
                 pieces.push(Piece { fwd, rev });
             }
             branches.push(Branch {
@@ -438,6 +461,25 @@ impl Chains {
             });
         }
         Ok(Chains { branches })
+    }
+
+    /// True while some piece is still frozen.
+    pub fn pending(&self) -> bool {
+        self.branches.iter().flat_map(|b| &b.pieces).any(|p| {
+            [&p.fwd, &p.rev]
+                .into_iter()
+                .flatten()
+                .any(Deferred::pending)
+        })
+    }
+
+    /// Reads back every piece still frozen.
+    pub fn read_all(&self) {
+        for p in self.branches.iter().flat_map(|b| &b.pieces) {
+            // One that does not read back is left to the whole pattern.
+            let _ = piece_dfa(&p.fwd, false);
+            let _ = piece_dfa(&p.rev, true);
+        }
     }
 
     /// True when some branch matches somewhere in `hay`.
@@ -459,6 +501,9 @@ impl Chains {
                 for dfa in [&p.fwd, &p.rev] {
                     let mut nfa = Vec::new();
                     if let Some(d) = dfa {
+                        let d = d
+                            .built()
+                            .ok_or(FrozenError::Malformed("thawed pieces frozen again"))?;
                         frozen::encode(d.dfa.get_nfa(), &mut nfa)?;
                     }
                     frozen::put_bytes(out, &nfa)?;
@@ -487,7 +532,9 @@ impl Chains {
         Ok(())
     }
 
-    pub fn thaw(cur: &mut Cursor<'_>) -> Result<Chains, FrozenError> {
+    /// Reads what [`Chains::freeze`] wrote; each piece's NFA is read back
+    /// only when first used.
+    pub fn thaw(cur: &mut Cursor<'static>) -> Result<Chains, FrozenError> {
         let bad = FrozenError::Malformed;
         let n = cur.u32()? as usize;
         let mut branches = Vec::with_capacity(n.min(64));
@@ -506,11 +553,7 @@ impl Chains {
                         return Err(bad("piece automata"));
                     }
                     if wanted {
-                        let (nfa, used) = frozen::decode(bytes)?;
-                        if used != bytes.len() || nfa.is_reverse() != (j == 1) {
-                            return Err(bad("piece automaton"));
-                        }
-                        *slot = Some(PieceDfa::new(nfa).map_err(|_| bad("piece does not build"))?);
+                        *slot = Some(Deferred::frozen(bytes));
                     }
                 }
                 let [fwd, rev] = dfas;
@@ -563,7 +606,7 @@ fn bounds(cur: &mut Cursor<'_>) -> Result<(u32, Option<u32>), FrozenError> {
 
 impl Branch {
     fn is_match(&self, hay: &[u8], budget: &mut Budget) -> Result<bool, Undecided> {
-        let Some(first) = self.pieces[0].fwd.as_ref() else {
+        let Some(first) = piece_dfa(&self.pieces[0].fwd, false)? else {
             return Ok(false);
         };
         if self.gaps.is_empty() {
@@ -576,7 +619,7 @@ impl Branch {
                 return Ok(false);
             }
             let piece = &self.pieces[i];
-            let Some(rev) = piece.rev.as_ref() else {
+            let Some(rev) = piece_dfa(&piece.rev, true)? else {
                 return Ok(false);
             };
             // A start before the first end can bridge nothing.
@@ -597,7 +640,7 @@ impl Branch {
             if i == k {
                 return Ok(false);
             }
-            let Some(fwd) = piece.fwd.as_ref() else {
+            let Some(fwd) = piece_dfa(&piece.fwd, false)? else {
                 return Ok(false);
             };
             let mut next = Vec::new();
@@ -627,7 +670,8 @@ mod tests {
         let chains = Chains::build(&split(&hir).expect("splits")).unwrap();
         let mut frozen = Vec::new();
         chains.freeze(&mut frozen).unwrap();
-        let thawed = Chains::thaw(&mut Cursor::new(&frozen)).unwrap();
+        let frozen: &'static [u8] = Box::leak(frozen.into_boxed_slice());
+        let thawed = Chains::thaw(&mut Cursor::new(frozen)).unwrap();
         let whole = SentenceSet::from_hirs(&[hir], NFA_SIZE_LIMIT).unwrap();
         let mut n = 0;
         for t in texts {

@@ -248,6 +248,49 @@ fn put_trans(out: &mut Vec<u8>, t: &Transition) {
     put(out, t.next.as_u32());
 }
 
+/// A part of the frozen rules read back on first use, not at start: a
+/// one-shot check walks about half of the rulebook's automata, and reading
+/// an NFA back costs more than a statement's walk of it (BENCHMARKS.md,
+/// "Whole-process", stop 16).
+pub(crate) struct Deferred<T> {
+    value: std::sync::OnceLock<Option<T>>,
+    frozen: &'static [u8],
+}
+
+impl<T> Deferred<T> {
+    /// A part compiled now, not frozen.
+    pub fn ready(value: T) -> Deferred<T> {
+        Deferred {
+            value: std::sync::OnceLock::from(Some(value)),
+            frozen: &[],
+        }
+    }
+
+    /// A part to be read from `bytes` when first asked for.
+    pub fn frozen(bytes: &'static [u8]) -> Deferred<T> {
+        Deferred {
+            value: std::sync::OnceLock::new(),
+            frozen: bytes,
+        }
+    }
+
+    /// The part, read by `read` from its bytes the first time (on one
+    /// thread; others wait); `None` if that failed.
+    pub fn get(&self, read: impl FnOnce(&'static [u8]) -> Option<T>) -> Option<&T> {
+        self.value.get_or_init(|| read(self.frozen)).as_ref()
+    }
+
+    /// True until it is read (or found unreadable).
+    pub fn pending(&self) -> bool {
+        self.value.get().is_none()
+    }
+
+    /// The part if it is compiled or already read.
+    pub fn built(&self) -> Option<&T> {
+        self.value.get().and_then(Option::as_ref)
+    }
+}
+
 /// Reads what [`put`] and [`put_bytes`] wrote, never past the end.
 pub(crate) struct Cursor<'a> {
     bytes: &'a [u8],

@@ -400,7 +400,7 @@ struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
     /// The frozen rules, when they were made from these sources.
-    thawed: Option<&'a thaw::Thawed<'a>>,
+    thawed: Option<&'a thaw::Thawed>,
 }
 
 impl Ctx<'_> {
@@ -531,7 +531,7 @@ impl Rulebook {
     /// when it was sealed for exactly these sources.
     fn build(
         sources: Vec<(String, String)>,
-        frozen: Option<&[u8]>,
+        frozen: Option<&'static [u8]>,
     ) -> Result<Rulebook, RulesError> {
         let thaw = frozen
             .and_then(|f| frozen::open(f, sources_fingerprint(&sources)))
@@ -771,6 +771,14 @@ impl Rulebook {
     /// Ids of the set members (signals and look-alikes of every set) that
     /// match somewhere in `sentence`, ascending: one call for all sets.
     /// Each set reads its part with [`PatternSet::split`].
+    /// Starts reading back, on another thread, the frozen automata the
+    /// sentences of `text` may need (see `Scan::prepare`): call before the
+    /// detectors that run ahead of [`Rulebook::scan`]. True if some were
+    /// still frozen (the first statement of a process).
+    pub fn prepare(&self, text: &str) -> bool {
+        self.scan.prepare(text.as_bytes())
+    }
+
     pub fn scan(&self, sentence: &str) -> Vec<usize> {
         self.scan.matches(sentence.as_bytes())
     }
@@ -809,6 +817,13 @@ fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>, parse: bool) -> Result<Vec<Draf
         .collect()
 }
 
+/// The cores this process may use, asked once: each asking reads the
+/// cgroup files under `/proc` and `/sys` again.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `build` applied to every item, on as many threads as there are cores
 /// (and items); results in the items' order, `None` where a build thread
 /// panicked.
@@ -818,9 +833,7 @@ pub(crate) fn build_in_parallel<T: Send, R: Send>(
 ) -> Vec<Option<R>> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads <= 1 {
         return items.into_iter().map(|item| Some(build(item))).collect();
     }
@@ -865,7 +878,7 @@ struct Draft {
 fn build_scan(
     drafts: Vec<Draft>,
     sets: &mut HashMap<String, PatternSet>,
-    thaw: Option<&[u8]>,
+    thaw: Option<&'static [u8]>,
 ) -> Result<(scan::Scan, bool), RulesError> {
     let mut members = Vec::with_capacity(drafts.len());
     let mut rest = Vec::with_capacity(drafts.len());
@@ -873,16 +886,23 @@ fn build_scan(
         members.push(d.members);
         rest.push((d.id, d.file, d.line, d.finish));
     }
-    let counts: Vec<usize> = members.iter().map(scan::Members::len).collect();
-    let thawed = thaw.and_then(|bytes| match scan::Scan::thaw(bytes, &counts) {
-        Ok(thawed) => Some(thawed),
-        Err(e) => {
-            // Sealed for these very sources, so only a defect gets here:
-            // compiling is slower but gives the same scan.
-            tracing::warn!("frozen pattern sets unusable ({e}); compiling them");
-            None
-        }
-    });
+    // Kept by a thawed scan, to compile an engine whose NFA does not read
+    // back.
+    let sources: Option<Vec<Vec<String>>> = members
+        .iter()
+        .map(|m| m.unparsed().map(<[String]>::to_vec))
+        .collect();
+    let thawed =
+        thaw.zip(sources)
+            .and_then(|(bytes, sources)| match scan::Scan::thaw(bytes, sources) {
+                Ok(thawed) => Some(thawed),
+                Err(e) => {
+                    // Sealed for these very sources, so only a defect gets here:
+                    // compiling is slower but gives the same scan.
+                    tracing::warn!("frozen pattern sets unusable ({e}); compiling them");
+                    None
+                }
+            });
     let was_thawed = thawed.is_some();
     let built = match thawed {
         Some(t) => Ok(t),
@@ -1201,7 +1221,7 @@ mod tests {
         let one = scan::Members::new(sentence_set::parse(&["x".to_string()]).unwrap()).unwrap();
         let payload = thaw::freeze(&scan::Scan::build(vec![one]).unwrap().0, &[]).unwrap();
         let sealed = frozen::seal(fp, &payload);
-        let book = Rulebook::build(sources, Some(&sealed)).unwrap();
+        let book = Rulebook::build(sources, Some(sealed.leak())).unwrap();
         assert!(!book.thawed);
         assert!(book.set("PAT-TRAINING").is_some());
     }

@@ -9,6 +9,7 @@
 //! extraction folds Unicode spaces to ASCII ones, so the meanings agree on
 //! them; an ASCII boundary or class can never split a UTF-8 character.
 
+use super::frozen::Deferred;
 use regex::{Regex, RegexBuilder};
 use regex_automata::{
     Anchored, Input, Match, MatchKind, hybrid, meta,
@@ -112,11 +113,17 @@ type RegexCacheFn =
 /// cost more than the lazy DFA scan it was meant to skip, and building it
 /// was a third of the rulebook's compile time (BENCHMARKS.md, "Checker").
 #[derive(Clone)]
-pub struct RulePattern(Arc<Searcher>);
+pub struct RulePattern(Arc<Compiled>);
 
-struct Searcher {
+struct Compiled {
     /// The pattern as compiled (after [`ascii_escapes`]).
     source: Box<str>,
+    /// Built now, or thawed: read back from its frozen NFAs when first
+    /// searched (compiled from `source` should that fail).
+    searcher: Deferred<Searcher>,
+}
+
+struct Searcher {
     re: hybrid::regex::Regex,
     caches: Pool<hybrid::regex::Cache, RegexCacheFn>,
     /// Used only if the lazy DFAs give up (a Unicode `\B` on non-ASCII
@@ -174,6 +181,50 @@ impl RulePattern {
         forward: NFA,
         reverse: NFA,
     ) -> Result<RulePattern, PatternError> {
+        Ok(RulePattern(Arc::new(Compiled {
+            source: source.into(),
+            searcher: Deferred::ready(Searcher::new(forward, reverse)?),
+        })))
+    }
+
+    /// A pattern whose two NFAs, frozen in `pair` by `thaw::freeze`, are
+    /// read back when it is first searched.
+    pub(crate) fn deferred(source: &str, pair: &'static [u8]) -> RulePattern {
+        RulePattern(Arc::new(Compiled {
+            source: source.into(),
+            searcher: Deferred::frozen(pair),
+        }))
+    }
+
+    /// Its searcher: compiled, read back, or (if reading fails) compiled
+    /// now. `None` only if its source no longer compiles, which the sealed
+    /// file rules out.
+    fn searcher(&self) -> Option<&Searcher> {
+        let source = &self.0.source;
+        self.0.searcher.get(|pair| {
+            let read = super::frozen::decode(pair).and_then(|(fwd, used)| {
+                let (rev, more) = super::frozen::decode(&pair[used..])?;
+                if used + more != pair.len() {
+                    return Err(super::frozen::FrozenError::Malformed("pattern length"));
+                }
+                Ok((fwd, rev))
+            });
+            let built = match read {
+                Ok((fwd, rev)) => Searcher::new(fwd, rev),
+                Err(e) => {
+                    tracing::warn!("frozen pattern unusable ({e}); compiling it");
+                    RulePattern::nfas(source).and_then(|(fwd, rev)| Searcher::new(fwd, rev))
+                }
+            };
+            built
+                .inspect_err(|e| tracing::error!("rule pattern {source:?} does not build: {e}"))
+                .ok()
+        })
+    }
+}
+
+impl Searcher {
+    fn new(forward: NFA, reverse: NFA) -> Result<Searcher, PatternError> {
         let err = |e: hybrid::BuildError| PatternError(e.to_string());
         let config = || {
             hybrid::dfa::Config::new()
@@ -202,26 +253,29 @@ impl RulePattern {
                 .create_cache()
         });
         let re = hybrid::regex::Builder::new().build_from_dfas(fwd, rev);
-        Ok(RulePattern(Arc::new(Searcher {
-            source: source.into(),
+        Ok(Searcher {
             re,
             caches: Pool::new(make),
             pikevm,
-        })))
+        })
     }
+}
 
+impl RulePattern {
     /// The pattern as compiled.
     pub(crate) fn source(&self) -> &str {
         &self.0.source
     }
 
-    /// The two NFAs it was built from (forward, reverse).
-    pub(crate) fn nfa_pair(&self) -> (&NFA, &NFA) {
-        (self.0.re.forward().get_nfa(), self.0.re.reverse().get_nfa())
+    /// The two NFAs it was built from (forward, reverse), if it was
+    /// compiled or read back.
+    pub(crate) fn nfa_pair(&self) -> Option<(&NFA, &NFA)> {
+        let s = self.0.searcher.built()?;
+        Some((s.re.forward().get_nfa(), s.re.reverse().get_nfa()))
     }
 
     fn search(&self, input: &Input<'_>) -> Option<Match> {
-        let s = &*self.0;
+        let s = self.searcher()?;
         let mut cache = s.caches.get();
         match s.re.try_search(&mut cache, input) {
             Ok(m) => m,
@@ -230,7 +284,9 @@ impl RulePattern {
     }
 
     pub fn is_match(&self, text: &str) -> bool {
-        let s = &*self.0;
+        let Some(s) = self.searcher() else {
+            return false;
+        };
         let input = Input::new(text).earliest(true);
         let mut cache = s.caches.get();
         match s
@@ -613,13 +669,38 @@ mod tests {
     }
 
     #[test]
+    fn a_frozen_pattern_is_read_when_first_searched_or_compiled() {
+        let source = ascii_escapes(r"\bboard\s+of\s+directors\b");
+        let compiled = compile_escaped(&source).unwrap();
+        let (fwd, rev) = compiled.nfa_pair().unwrap();
+        let mut pair = Vec::new();
+        crate::rules::frozen::encode(fwd, &mut pair).unwrap();
+        crate::rules::frozen::encode(rev, &mut pair).unwrap();
+        let text = "Approved by the Board of Directors on 1 May.";
+        let deferred = RulePattern::deferred(&source, pair.leak());
+        assert!(deferred.nfa_pair().is_none(), "read before it was searched");
+        assert_eq!(deferred.find(text), compiled.find(text));
+        assert!(deferred.nfa_pair().is_some());
+        // Bytes that do not read back: the pattern is compiled instead.
+        let broken = RulePattern::deferred(&source, b"not an NFA");
+        assert_eq!(broken.find(text), compiled.find(text));
+        assert!(broken.is_match(text));
+    }
+
+    #[test]
     fn a_pattern_the_lazy_dfa_gives_up_on_still_matches() {
         // `\p{L}` needs Unicode mode, where `\B` is Unicode-aware: the lazy
         // DFAs stop at the first non-ASCII byte and the PikeVM answers.
         let re = compile(r"\p{L}\B\p{L}*ée").unwrap();
         let text = "— Café ébène née";
-        let mut cache = re.0.caches.get();
-        assert!(re.0.re.try_search(&mut cache, &Input::new(text)).is_err());
+        let searcher = re.searcher().unwrap();
+        let mut cache = searcher.caches.get();
+        assert!(
+            searcher
+                .re
+                .try_search(&mut cache, &Input::new(text))
+                .is_err()
+        );
         drop(cache);
         assert!(re.is_match(text));
         let m = re.find(text).unwrap();

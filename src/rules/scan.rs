@@ -8,7 +8,7 @@
 //! misses were most of the scan's wall time (BENCHMARKS.md, "Checker").
 
 use super::chain::{self, Chains};
-use super::frozen::{self, FrozenError};
+use super::frozen::{self, Deferred, FrozenError};
 use super::gate::{self, Factor};
 use super::sentence_set::{NFA_SIZE_LIMIT, SentenceSet, SetError};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -38,9 +38,12 @@ impl Part {
 }
 
 struct Engine {
-    set: SentenceSet,
+    /// Compiled, or frozen and read back when first walked.
+    set: Deferred<SentenceSet>,
     /// Id of its first pattern in a [`Scan`] result.
     base: usize,
+    /// How many patterns it holds.
+    len: usize,
     /// Necessary words of its one pattern (none for the joined DFA).
     factors: Vec<Factor>,
     /// Its one pattern in gapless pieces, when it splits: then the DFA
@@ -57,7 +60,14 @@ struct Engines {
     list: Vec<Engine>,
     /// Each set's (first id, members), in input order.
     sets: Vec<[u32; 2]>,
-    words: Option<Words>,
+    /// Built on first use: a one-shot check builds it on the thread that
+    /// reads the automata back ([`Scan::prepare`]), off the main one.
+    words: std::sync::OnceLock<Option<Words>>,
+    /// Each set's patterns, when the scan was thawed: what an engine is
+    /// compiled from should its frozen NFA not read back.
+    sources: Vec<Vec<String>>,
+    /// Set by the first [`Scan::prepare`].
+    prepared: std::sync::atomic::AtomicBool,
 }
 
 /// One pass finding every engine's necessary words. An Aho–Corasick
@@ -105,12 +115,11 @@ impl Members {
         }
     }
 
-    /// How many members the set has.
-    pub fn len(&self) -> usize {
+    /// The patterns of a set left unparsed.
+    pub fn unparsed(&self) -> Option<&[String]> {
         match self {
-            Members::Joinable(h) => h.len(),
-            Members::Alone(m) => m.len(),
-            Members::Unparsed(p) => p.len(),
+            Members::Unparsed(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -185,7 +194,8 @@ impl Scan {
                 base += n;
             }
             list.push(Engine {
-                set,
+                len: set.len(),
+                set: Deferred::ready(set),
                 base: 0,
                 factors: Vec::new(),
                 chains: None,
@@ -195,7 +205,8 @@ impl Scan {
             sets[i] = [base as u32, members.len() as u32];
             for m in members {
                 list.push(Engine {
-                    set: m.set,
+                    len: m.set.len(),
+                    set: Deferred::ready(m.set),
                     base,
                     factors: m.factors,
                     chains: m.chains,
@@ -203,12 +214,21 @@ impl Scan {
                 base += 1;
             }
         }
-        Ok(Scan::assemble(list, sets))
+        Ok(Scan::assemble(list, sets, Vec::new()))
     }
 
-    fn assemble(list: Vec<Engine>, sets: Vec<[u32; 2]>) -> (Scan, Vec<Part>) {
-        let words = Words::new(&list);
-        let scan = Scan(Arc::new(Engines { list, sets, words }));
+    fn assemble(
+        list: Vec<Engine>,
+        sets: Vec<[u32; 2]>,
+        sources: Vec<Vec<String>>,
+    ) -> (Scan, Vec<Part>) {
+        let scan = Scan(Arc::new(Engines {
+            list,
+            sets,
+            words: std::sync::OnceLock::new(),
+            sources,
+            prepared: std::sync::atomic::AtomicBool::new(false),
+        }));
         let parts = scan
             .0
             .sets
@@ -229,8 +249,12 @@ impl Scan {
         frozen::put(&mut out, frozen::len32(self.0.list.len())?);
         for e in &self.0.list {
             frozen::put(&mut out, frozen::len32(e.base)?);
+            let set = e
+                .set
+                .built()
+                .ok_or(FrozenError::Malformed("a thawed scan is frozen again"))?;
             let mut nfa = Vec::new();
-            frozen::encode(e.set.nfa(), &mut nfa)?;
+            frozen::encode(set.nfa(), &mut nfa)?;
             frozen::put_bytes(&mut out, &nfa)?;
             frozen::put(&mut out, frozen::len32(e.factors.len())?);
             for f in &e.factors {
@@ -256,12 +280,18 @@ impl Scan {
         Ok(out)
     }
 
-    /// Reads a scan written by [`Scan::freeze`] for sets with `counts`
-    /// members each, in order; an error if it was made for other sets.
-    pub fn thaw(bytes: &[u8], counts: &[usize]) -> Result<(Scan, Vec<Part>), FrozenError> {
+    /// Reads a scan written by [`Scan::freeze`] for `sources` (each set's
+    /// patterns, as compiled, in order); an error if it was made for other
+    /// sets. Only its layout is read now: each engine's NFA is read back
+    /// when a sentence first needs it, and compiled from `sources` should
+    /// that fail.
+    pub fn thaw(
+        bytes: &'static [u8],
+        sources: Vec<Vec<String>>,
+    ) -> Result<(Scan, Vec<Part>), FrozenError> {
         let mut cur = frozen::Cursor::new(bytes);
         let n = cur.u32()? as usize;
-        let mut frozen_engines = Vec::with_capacity(n.min(1024));
+        let mut list: Vec<Engine> = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
             let base = cur.u32()? as usize;
             let nfa = cur.take()?;
@@ -290,45 +320,41 @@ impl Scan {
                 1 => Some(Chains::thaw(&mut cur)?),
                 _ => return Err(FrozenError::Malformed("chains flag")),
             };
-            frozen_engines.push((base, nfa, factors, chains));
-        }
-        // The engines are read back on all cores, as they were compiled.
-        let built = super::build_in_parallel(frozen_engines, |(base, bytes, factors, chains)| {
-            let (nfa, used) = frozen::decode(bytes)?;
-            if used != bytes.len() {
-                return Err(FrozenError::Malformed("engine length"));
+            // Its pattern count is where the next engine starts.
+            match list.last_mut() {
+                Some(prev) if base > prev.base => prev.len = base - prev.base,
+                None if base == 0 => {}
+                _ => return Err(FrozenError::Malformed("engine base")),
             }
-            let set = SentenceSet::from_nfa(nfa)
-                .map_err(|_| FrozenError::Malformed("engine does not build"))?;
-            if (!factors.is_empty() || chains.is_some()) && set.len() != 1 {
-                return Err(FrozenError::Malformed("words for a joined engine"));
-            }
-            Ok::<_, FrozenError>(Engine {
-                set,
+            list.push(Engine {
+                set: Deferred::frozen(nfa),
                 base,
+                len: 0,
                 factors,
                 chains,
-            })
-        });
-        let mut list = Vec::with_capacity(built.len());
-        let mut total = 0usize;
-        for e in built {
-            let e = e.ok_or(FrozenError::Malformed("engine read panicked"))??;
-            if e.base != total {
-                return Err(FrozenError::Malformed("engine base"));
-            }
-            total += e.set.len();
-            list.push(e);
+            });
         }
-        if cur.u32()? as usize != counts.len() {
+        if cur.u32()? as usize != sources.len() {
             return Err(FrozenError::Malformed("set count"));
         }
-        let mut sets = Vec::with_capacity(counts.len());
+        let total: usize = sources.iter().map(Vec::len).sum();
+        if let Some(last) = list.last_mut() {
+            last.len = total
+                .checked_sub(last.base)
+                .filter(|&n| n > 0)
+                .ok_or(FrozenError::Malformed("engine base"))?;
+        }
+        for e in &list {
+            if (!e.factors.is_empty() || e.chains.is_some()) && e.len != 1 {
+                return Err(FrozenError::Malformed("words for a joined engine"));
+            }
+        }
+        let mut sets = Vec::with_capacity(sources.len());
         let mut seen = 0usize;
-        for &count in counts {
+        for patterns in &sources {
             let place = [cur.u32()?, cur.u32()?];
             let [first, members] = place.map(|v| v as usize);
-            if members != count || first.saturating_add(members) > total {
+            if members != patterns.len() || first.saturating_add(members) > total {
                 return Err(FrozenError::Malformed("set layout"));
             }
             seen += members;
@@ -337,7 +363,135 @@ impl Scan {
         if !cur.at_end() || seen != total {
             return Err(FrozenError::Malformed("trailing bytes or unplaced members"));
         }
-        Ok(Scan::assemble(list, sets))
+        Ok(Scan::assemble(list, sets, sources))
+    }
+
+    /// Engine `i`'s DFA: read back from its frozen NFA the first time, or
+    /// compiled from its patterns if that fails. `None` only if neither
+    /// works, which the sealed file and the tests rule out.
+    fn engine_set(&self, i: usize) -> Option<&SentenceSet> {
+        let e = &self.0.list[i];
+        e.set.get(|bytes| {
+            let read = frozen::decode(bytes).and_then(|(nfa, used)| {
+                if used != bytes.len() {
+                    return Err(FrozenError::Malformed("engine length"));
+                }
+                SentenceSet::from_nfa(nfa)
+                    .map_err(|_| FrozenError::Malformed("engine does not build"))
+            });
+            match read {
+                Ok(set) if set.len() == e.len => Some(set),
+                Ok(_) => self.compile_engine(i, "pattern count"),
+                Err(err) => self.compile_engine(i, &err.to_string()),
+            }
+        })
+    }
+
+    /// Compiles engine `i` from its sets' patterns, each set parsed in its
+    /// own mode, as [`Scan::build`] does.
+    fn compile_engine(&self, i: usize, why: &str) -> Option<SentenceSet> {
+        tracing::warn!("frozen pattern set engine {i} unusable ({why}); compiling it");
+        let e = &self.0.list[i];
+        let ids = e.base..e.base + e.len;
+        let mut hirs: Vec<(usize, Hir)> = Vec::with_capacity(e.len);
+        for (&[first, n], patterns) in self.0.sets.iter().zip(&self.0.sources) {
+            let first = first as usize;
+            if first + (n as usize) <= ids.start || first >= ids.end {
+                continue;
+            }
+            let parsed = super::sentence_set::parse(patterns).ok()?;
+            hirs.extend(
+                parsed
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, h)| (first + k, h))
+                    .filter(|(id, _)| ids.contains(id)),
+            );
+        }
+        hirs.sort_by_key(|(id, _)| *id);
+        let hirs: Vec<Hir> = hirs.into_iter().map(|(_, h)| h).collect();
+        if hirs.len() != e.len {
+            tracing::error!("pattern set engine {i} has no patterns to compile");
+            return None;
+        }
+        let limit = NFA_SIZE_LIMIT.saturating_mul(e.len);
+        SentenceSet::from_hirs(&hirs, limit)
+            .inspect_err(|err| tracing::error!("pattern set engine {i} does not compile: {err}"))
+            .ok()
+    }
+
+    /// The pass finding every engine's necessary words (`None` when no
+    /// engine has any).
+    fn words(&self) -> Option<&Words> {
+        self.0
+            .words
+            .get_or_init(|| Words::new(&self.0.list))
+            .as_ref()
+    }
+
+    /// Engines a sentence of `text` may walk whose automata are still
+    /// frozen: those whose necessary words are all somewhere in it.
+    fn pending_for(&self, text: &[u8]) -> Vec<usize> {
+        let words = self.words();
+        let seen = words.map(|w| w.seen(text));
+        self.0
+            .list
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| {
+                let needed = match (words, &seen) {
+                    (Some(words), Some(seen)) => seen[*i] == words.need[*i],
+                    _ => true,
+                };
+                needed
+                    && match &e.chains {
+                        Some(c) => c.pending(),
+                        None => e.set.pending(),
+                    }
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The first time it is called, and if automata are still frozen
+    /// (the first statement a process checks), starts reading back on
+    /// another thread, with the word pass they are gated by, those that
+    /// sentences of `text` may walk, and says so: reading them then overlaps
+    /// the detectors that run before the scan, which waits only for one it
+    /// reaches first. Later calls do nothing and say false: an automaton
+    /// left frozen is read when a sentence first needs it.
+    pub fn prepare(&self, text: &[u8]) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.0.prepared.swap(true, Ordering::Relaxed) {
+            return false;
+        }
+        let frozen = |e: &Engine| match &e.chains {
+            Some(c) => c.pending(),
+            None => e.set.pending(),
+        };
+        if !self.0.list.iter().any(frozen) {
+            return false;
+        }
+        let scan = self.clone();
+        let text = text.to_vec();
+        let spawned = std::thread::Builder::new()
+            .name("s54-thaw".into())
+            .spawn(move || {
+                let pending = scan.pending_for(&text);
+                for i in pending {
+                    match &scan.0.list[i].chains {
+                        Some(c) => c.read_all(),
+                        None => {
+                            scan.engine_set(i);
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            // The scan reads them itself when it reaches them.
+            tracing::debug!("no thread to read the pattern sets ahead: {e}");
+        }
+        true
     }
 
     /// How many DFAs the sets are in.
@@ -361,37 +515,41 @@ impl Scan {
     /// ascending.
     fn matches_in(&self, haystack: &[u8], wanted: std::ops::Range<usize>) -> Vec<usize> {
         let mut out = Vec::new();
-        let seen = self.0.words.as_ref().map(|w| w.seen(haystack));
+        let words = self.words();
+        let seen = words.map(|w| w.seen(haystack));
         for (i, e) in self.0.list.iter().enumerate() {
-            let end = e.base + e.set.len();
+            let end = e.base + e.len;
             if end <= wanted.start || e.base >= wanted.end {
                 continue;
             }
-            if let (Some(words), Some(seen)) = (&self.0.words, &seen)
+            if let (Some(words), Some(seen)) = (words, &seen)
                 && seen[i] != words.need[i]
             {
                 continue;
             }
             if let Some(chains) = &e.chains {
-                let hit = chains
-                    .is_match(haystack)
-                    .unwrap_or_else(|_| e.set.is_match(haystack));
+                let hit = match chains.is_match(haystack) {
+                    Ok(hit) => hit,
+                    Err(_) => self.engine_set(i).is_some_and(|s| s.is_match(haystack)),
+                };
                 if hit {
                     out.push(e.base);
                 }
                 continue;
             }
+            let Some(set) = self.engine_set(i) else {
+                continue;
+            };
             // Most sentences match nothing in a DFA: the early-exit test is
             // much cheaper than the overlapping search that says which.
-            if !e.set.is_match(haystack) {
+            if !set.is_match(haystack) {
                 continue;
             }
-            if e.set.len() == 1 {
+            if e.len == 1 {
                 out.push(e.base);
             } else {
                 out.extend(
-                    e.set
-                        .matches(haystack)
+                    set.matches(haystack)
                         .into_iter()
                         .map(|m| e.base + m)
                         .filter(|m| wanted.contains(m)),
@@ -404,8 +562,10 @@ impl Scan {
 
 impl Words {
     fn new(list: &[Engine]) -> Option<Words> {
-        let mut ids: HashMap<&[u8], usize> = HashMap::new();
-        let mut words: Vec<&[u8]> = Vec::new();
+        // Lowercased here and in the haystack: an automaton of both cases
+        // cost four times as much to build (BENCHMARKS.md, stop 16).
+        let mut ids: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut words: Vec<Vec<u8>> = Vec::new();
         let mut uses: Vec<Vec<(u32, u8)>> = Vec::new();
         let mut need = vec![0u8; list.len()];
         for (i, e) in list.iter().enumerate() {
@@ -413,8 +573,9 @@ impl Words {
                 let bit = 1u8 << k;
                 need[i] |= bit;
                 for w in f {
-                    let id = *ids.entry(w.as_slice()).or_insert_with(|| {
-                        words.push(w.as_slice());
+                    let w = w.to_ascii_lowercase();
+                    let id = *ids.entry(w.clone()).or_insert_with(|| {
+                        words.push(w);
                         uses.push(Vec::new());
                         words.len() - 1
                     });
@@ -426,9 +587,9 @@ impl Words {
             return None;
         }
         let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .dense_depth(1)
             .build(&words)
             .ok()?;
         Some(Words { ac, uses, need })
@@ -437,7 +598,8 @@ impl Words {
     /// For each engine, the bits of its factors `haystack` satisfies.
     fn seen(&self, haystack: &[u8]) -> Vec<u8> {
         let mut seen = vec![0u8; self.need.len()];
-        for m in self.ac.find_overlapping_iter(haystack) {
+        let lower = haystack.to_ascii_lowercase();
+        for m in self.ac.find_overlapping_iter(&lower) {
             for &(engine, bit) in &self.uses[m.pattern().as_usize()] {
                 seen[engine as usize] |= bit;
             }
@@ -551,5 +713,98 @@ mod tests {
         assert!(parts[1].matches(b"a risk of wool").is_empty());
         assert_eq!(scan.matches(b"cat"), vec![0]);
         assert!(scan.matches(b"nothing").is_empty());
+    }
+
+    /// Three sets (joined, gapped and split, gapped alone), their scan
+    /// compiled, and the patterns as [`Scan::thaw`] takes them.
+    fn three_sets() -> (Scan, Vec<Vec<String>>) {
+        let sources: Vec<Vec<String>> = [
+            vec![r"\bcat\b", r"\bdog\b"],
+            vec![r"\brisks?\b[\s\S]{0,20}\bcotton\b"],
+            vec![r"\bsupply\s+(?:\w+\s+){0,4}chains?\b"],
+        ]
+        .iter()
+        .map(|set| set.iter().map(|p| ascii_escapes(p)).collect())
+        .collect();
+        let members = sources
+            .iter()
+            .map(|p| Members::new(parse(p).unwrap()).unwrap())
+            .collect();
+        (Scan::build(members).unwrap().0, sources)
+    }
+
+    const TEXTS: [&str; 5] = [
+        "a dog and a cat",
+        "the risk of forced labour in cotton",
+        "our supply of many goods chain",
+        "a risk, a dog, our supply chains",
+        "nothing at all",
+    ];
+
+    #[test]
+    fn a_thawed_scan_reads_each_automaton_when_first_needed() {
+        let (compiled, sources) = three_sets();
+        let frozen: &'static [u8] = compiled.freeze().unwrap().leak();
+        let (thawed, _) = Scan::thaw(frozen, sources).unwrap();
+        let still_frozen = |s: &Scan| {
+            s.0.list
+                .iter()
+                .map(|e| match &e.chains {
+                    Some(c) => c.pending(),
+                    None => e.set.pending(),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(still_frozen(&thawed), vec![true; 3]);
+        // No sentence so far holds the gapped sets' words.
+        assert_eq!(thawed.matches(b"a dog and a cat"), vec![0, 1]);
+        assert_eq!(still_frozen(&thawed), vec![false, true, true]);
+        for t in TEXTS {
+            assert_eq!(
+                thawed.matches(t.as_bytes()),
+                compiled.matches(t.as_bytes()),
+                "{t}"
+            );
+        }
+        assert_eq!(still_frozen(&thawed), vec![false; 3]);
+    }
+
+    #[test]
+    fn an_engine_that_does_not_read_back_is_compiled_from_its_patterns() {
+        let (compiled, sources) = three_sets();
+        let mut bytes = compiled.freeze().unwrap();
+        // The joined engine's NFA starts after the engine count, its base
+        // and its length; its state count (the fifth word) now promises
+        // records that are not there.
+        bytes[12 + 16..12 + 20].copy_from_slice(&u32::MAX.to_le_bytes());
+        let frozen: &'static [u8] = bytes.leak();
+        let (thawed, _) = Scan::thaw(frozen, sources).unwrap();
+        for t in TEXTS {
+            assert_eq!(
+                thawed.matches(t.as_bytes()),
+                compiled.matches(t.as_bytes()),
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_first_preparation_of_a_frozen_scan_reads_ahead() {
+        let (compiled, sources) = three_sets();
+        // A compiled scan has nothing to read.
+        assert!(!compiled.prepare(TEXTS[3].as_bytes()));
+        let frozen: &'static [u8] = compiled.freeze().unwrap().leak();
+        let (thawed, _) = Scan::thaw(frozen, sources).unwrap();
+        assert!(thawed.prepare(TEXTS[3].as_bytes()));
+        assert!(!thawed.prepare(TEXTS[3].as_bytes()));
+        // Whether or not the reading thread got there first, the answers
+        // are the compiled scan's.
+        for t in TEXTS {
+            assert_eq!(
+                thawed.matches(t.as_bytes()),
+                compiled.matches(t.as_bytes()),
+                "{t}"
+            );
+        }
     }
 }

@@ -19,7 +19,9 @@ pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, 
     put(&mut out, len32(patterns.len())?);
     for p in patterns {
         put_bytes(&mut out, p.source().as_bytes())?;
-        let (fwd, rev) = p.nfa_pair();
+        let (fwd, rev) = p
+            .nfa_pair()
+            .ok_or(FrozenError::Malformed("a thawed pattern is frozen again"))?;
         let mut pair = Vec::new();
         frozen::encode(fwd, &mut pair)?;
         frozen::encode(rev, &mut pair)?;
@@ -29,14 +31,14 @@ pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, 
 }
 
 /// A frozen payload, split but not yet decoded: each part is decoded
-/// only when the rulebook asks for it.
-pub(crate) struct Thawed<'a> {
-    pub scan: &'a [u8],
-    patterns: HashMap<&'a str, &'a [u8]>,
+/// only when first used.
+pub(crate) struct Thawed {
+    pub scan: &'static [u8],
+    patterns: HashMap<&'static str, &'static [u8]>,
 }
 
-impl<'a> Thawed<'a> {
-    pub fn new(payload: &'a [u8]) -> Result<Thawed<'a>, FrozenError> {
+impl Thawed {
+    pub fn new(payload: &'static [u8]) -> Result<Thawed, FrozenError> {
         let mut cur = Cursor::new(payload);
         let scan = cur.take()?;
         let n = cur.u32()? as usize;
@@ -53,22 +55,9 @@ impl<'a> Thawed<'a> {
     }
 
     /// The pattern compiled from `source` (after `ascii_escapes`), if it
-    /// was frozen and reads back.
+    /// was frozen: its NFAs are read back when it is first searched.
     pub fn pattern(&self, source: &str) -> Option<RulePattern> {
-        let bytes = self.patterns.get(source)?;
-        let thawed = frozen::decode(bytes).and_then(|(fwd, used)| {
-            let (rev, more) = frozen::decode(&bytes[used..])?;
-            if used + more != bytes.len() {
-                return Err(FrozenError::Malformed("pattern length"));
-            }
-            Ok((fwd, rev))
-        });
-        match thawed {
-            Ok((fwd, rev)) => RulePattern::from_nfas(source, fwd, rev).ok(),
-            Err(e) => {
-                tracing::warn!("frozen pattern unusable ({e}); compiling it");
-                None
-            }
-        }
+        let pair = self.patterns.get(source)?;
+        Some(RulePattern::deferred(source, pair))
     }
 }

@@ -373,6 +373,11 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         .profile
         .clone()
         .unwrap_or_else(|| "current".to_string());
+    // The first statement a process checks meets the rulebook's automata
+    // still frozen: they are read back, and their lazy DFAs fill, on other
+    // threads while the detectors run (BENCHMARKS.md, "Whole-process",
+    // stop 16). Later statements run on one thread.
+    let cold = rules.prepare(&doc.text);
     let sents = sentences::split(doc);
     // Stops at the 40th letter or digit, not at the end of the text.
     let readable = doc
@@ -384,16 +389,30 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     let scanned = doc.is_scanned() || !readable;
 
     // ---- detectors ----
-    let entity_type = opts.entity.unwrap_or_else(|| entity::infer(doc, rules));
-    let fyf = fy::detect(&doc.text);
-    let appr = approval::detect(doc, &sents, rules);
-    let approval_spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
-    let sig = signature::detect(doc, &sents, rules, &approval_spans);
-    let group_analysis = group::analyse(doc, &opts.members);
+    let detect = || {
+        let entity_type = opts.entity.unwrap_or_else(|| entity::infer(doc, rules));
+        let fyf = fy::detect(&doc.text);
+        let appr = approval::detect(doc, &sents, rules);
+        let approval_spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
+        let sig = signature::detect(doc, &sents, rules, &approval_spans);
+        let group_analysis = group::analyse(doc, &opts.members);
+        (entity_type, fyf, appr, sig, group_analysis)
+    };
+    let ((entity_type, fyf, appr, sig, group_analysis), hits) = if cold {
+        std::thread::scope(|s| {
+            let scan = s.spawn(|| areas::scan(doc, &sents, rules));
+            let detected = detect();
+            let hits = scan
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (detected, hits)
+        })
+    } else {
+        (detect(), areas::scan(doc, &sents, rules))
+    };
     let per_entity_approval = group_analysis.per_entity_approval.clone();
     let group: Group = group_analysis.group;
 
-    let hits = areas::scan(doc, &sents, rules);
     let set_score = |id: &str| {
         rules
             .set(id)
