@@ -589,7 +589,6 @@ impl Words {
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .dense_depth(1)
             .build(&words)
             .ok()?;
         Some(Words { ac, uses, need })
