@@ -616,7 +616,12 @@ impl Rulebook {
                     format!(r"\b(?:{})\b", alts.join("|"))
                 })
                 .collect();
-            let built = build_in_parallel(joined, |pat| ctx.compile(&pat));
+            // Thawed, an entry is only looked up: threads would cost more.
+            let built = if thaw.is_some() {
+                joined.iter().map(|pat| Some(ctx.compile(pat))).collect()
+            } else {
+                build_in_parallel(joined, |pat| ctx.compile(&pat))
+            };
             for ((key, list), re) in entries.into_iter().zip(built) {
                 let re = match re {
                     Some(Ok(re)) => re,
@@ -807,7 +812,15 @@ impl Rulebook {
 /// cores: building the sets is most of a one-shot `s54 check`'s start-up.
 /// Results (and the first error) come back in file order.
 fn compile_sets(ctx: &Ctx<'_>, raw: Vec<RawSet>, parse: bool) -> Result<Vec<Draft>, RulesError> {
-    build_in_parallel(raw, |s| compile_set(ctx, s, parse))
+    // Unparsed (to be thawed), a set is only read: threads would cost more.
+    let built: Vec<Option<_>> = if parse {
+        build_in_parallel(raw, |s| compile_set(ctx, s, parse))
+    } else {
+        raw.into_iter()
+            .map(|s| Some(compile_set(ctx, s, parse)))
+            .collect()
+    };
+    built
         .into_iter()
         .map(|built| match built {
             Some(built) => built,
