@@ -310,6 +310,23 @@ fn rules_directory_is_used_and_checked() {
 }
 
 #[test]
+fn a_rules_error_is_reported_before_an_input_error() {
+    // The input is read while the rulebook loads; the rules' error still
+    // comes first, as when the two ran one after the other.
+    let out = s54(
+        &[
+            &fixture("check/no-such-statement.txt"),
+            "--rules",
+            &fixture("check/no-such-rules"),
+        ],
+        None,
+    );
+    assert_unreadable(&out, "--rules: ");
+    let out = s54(&[&fixture("check/no-such-statement.txt")], None);
+    assert_unreadable(&out, "no-such-statement.txt");
+}
+
+#[test]
 fn directory_exits_2() {
     let out = s54(&[&fixture("check")], None);
     assert_unreadable(&out, "directory");

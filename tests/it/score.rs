@@ -448,3 +448,32 @@ fn template_risk_wording_names_no_risk() {
     // The same text still describes the business and a policy.
     assert!(a.areas.structure.present && a.areas.policies.present);
 }
+
+#[test]
+fn the_first_statement_of_a_process_scores_as_every_later_one() {
+    // A fresh embedded rulebook is still frozen: its first assessment reads
+    // the automata back on other threads while the detectors run; later
+    // ones run on one thread. A compiled rulebook has nothing frozen.
+    let thawed = Rulebook::embedded().expect("rules compile");
+    let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let compiled = Rulebook::from_dir(&rules_dir).expect("rules compile");
+    let mut names: Vec<String> = std::fs::read_dir(fixture(""))
+        .expect("fixtures")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    // Each fixture first on a fresh (cold) rulebook, then on the warm one.
+    for name in &names {
+        let bytes = std::fs::read(fixture(name)).expect("fixture");
+        let doc = extract(&bytes, name, &Limits::default()).expect("extracts");
+        let opts = CheckOptions::default();
+        let cold = assess(&doc, &opts, &Rulebook::embedded().expect("rules"));
+        let warm = assess(&doc, &opts, &thawed);
+        let reference = assess(&doc, &opts, &compiled);
+        assert_eq!(cold, warm, "{name}");
+        assert_eq!(cold, reference, "{name}");
+    }
+}
