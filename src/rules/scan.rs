@@ -16,6 +16,10 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// How much of a text [`Scan::prepare`] looks at to guess which automata
+/// to read ahead.
+const PREPARE_BYTES: usize = 256 << 10;
+
 /// A repeat of more than this many items spanning a space is a gap.
 pub(crate) const GAP_REPEATS: u32 = 3;
 
@@ -473,7 +477,9 @@ impl Scan {
             return false;
         }
         let scan = self.clone();
-        let text = text.to_vec();
+        // A guess at what the scan will need, so its start is enough: a
+        // huge text needs nearly every automaton anyway, and is not copied.
+        let text = text[..text.len().min(PREPARE_BYTES)].to_vec();
         let spawned = std::thread::Builder::new()
             .name("s54-thaw".into())
             .spawn(move || {
