@@ -103,16 +103,23 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     };
     // Overlaps the scorer's pattern builds with the rulebook's and the
     // extraction; a detached thread, as the statics it fills are global.
-    std::thread::spawn(score::warm_up);
+    // Without a thread to spare, each pattern is built at its first use.
+    let _ = std::thread::Builder::new().spawn(score::warm_up);
     // 2. The rulebook, and the text read and extracted on a second thread
     // meanwhile: neither needs the other. A rules error is reported first.
     let limits = Limits::default();
     let (rules, doc) = std::thread::scope(|s| {
-        let doc = s.spawn(|| read_and_extract(args, &limits));
+        // Without a thread to spare, one after the other.
+        let reading = std::thread::Builder::new()
+            .spawn_scoped(s, || read_and_extract(args, &limits))
+            .ok();
         let rules = load_rules(args.rules.as_deref());
-        let doc = doc
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let doc = match reading {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => read_and_extract(args, &limits),
+        };
         (rules, doc)
     });
     let rules = rules?;

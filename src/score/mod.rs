@@ -400,11 +400,17 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     };
     let ((entity_type, fyf, appr, sig, group_analysis), hits) = if cold {
         std::thread::scope(|s| {
-            let scan = s.spawn(|| areas::scan(doc, &sents, rules));
+            // Without a thread to spare, one after the other.
+            let scan = std::thread::Builder::new()
+                .spawn_scoped(s, || areas::scan(doc, &sents, rules))
+                .ok();
             let detected = detect();
-            let hits = scan
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let hits = match scan {
+                Some(t) => t
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => areas::scan(doc, &sents, rules),
+            };
             (detected, hits)
         })
     } else {
