@@ -33,13 +33,17 @@ const TAG_CAPTURE_START: u8 = 5;
 const TAG_CAPTURE_END: u8 = 6;
 const TAG_FAIL: u8 = 7;
 const TAG_MATCH: u8 = 8;
+/// A numbered (and maybe named) group's opening and closing states, for the
+/// scorer's built-in patterns (`rules::builtin`); the implicit whole-match
+/// group keeps the two records above, so rule NFAs are written as before.
+const TAG_GROUP_START: u8 = 9;
+const TAG_GROUP_END: u8 = 10;
 
 const FLAG_UTF8: u32 = 1;
 const FLAG_REVERSE: u32 = 2;
 
 /// Appends `nfa` to `out`. Fails only on a state this format has no record
-/// for (a dense state, which the compiler does not produce) or a capture
-/// group other than the implicit whole-match group.
+/// for (a dense state, which the compiler does not produce).
 pub fn encode(nfa: &NFA, out: &mut Vec<u8>) -> Result<(), FrozenError> {
     let flags = u32::from(nfa.is_utf8()) * FLAG_UTF8 + u32::from(nfa.is_reverse()) * FLAG_REVERSE;
     put(out, flags);
@@ -91,18 +95,32 @@ pub fn encode(nfa: &NFA, out: &mut Vec<u8>) -> Result<(), FrozenError> {
                 group_index,
                 slot,
             } => {
-                if group_index.as_usize() != 0 {
-                    return Err(FrozenError::Malformed("explicit capture group"));
-                }
                 // Slots come in pairs per group: even opens, odd closes.
                 let start = slot.as_usize() % 2 == 0;
-                out.push(if start {
-                    TAG_CAPTURE_START
-                } else {
-                    TAG_CAPTURE_END
+                let group = group_index.as_u32();
+                out.push(match (start, group) {
+                    (true, 0) => TAG_CAPTURE_START,
+                    (false, 0) => TAG_CAPTURE_END,
+                    (true, _) => TAG_GROUP_START,
+                    (false, _) => TAG_GROUP_END,
                 });
                 put(out, pattern_id.as_u32());
                 put(out, next.as_u32());
+                if group != 0 {
+                    put(out, group);
+                    if start {
+                        let name = nfa
+                            .group_info()
+                            .to_name(*pattern_id, group_index.as_usize());
+                        match name {
+                            Some(n) => {
+                                out.push(1);
+                                put_bytes(out, n.as_bytes())?;
+                            }
+                            None => out.push(0),
+                        }
+                    }
+                }
             }
             State::Fail => out.push(TAG_FAIL),
             State::Match { pattern_id } => {
@@ -141,7 +159,10 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
     // The pattern whose capture and match states are being added: the
     // builder attributes those to its current pattern.
     let mut current: Option<u32> = None;
-    let mut opened: Option<u32> = None;
+    // How many of the current pattern's groups have opened: the builder
+    // records a group's name at its first opening and indexes a closing
+    // slot by its group, so groups must open in order, before they close.
+    let mut opened: u32 = 0;
     for _ in 0..states {
         match r.u8()? {
             TAG_RANGE => {
@@ -163,22 +184,48 @@ pub fn decode(bytes: &[u8]) -> Result<(NFA, usize), FrozenError> {
                 let (a, c) = (r.sid()?, r.sid()?);
                 b.add_union(vec![a, c])?;
             }
-            tag @ (TAG_CAPTURE_START | TAG_CAPTURE_END | TAG_MATCH) => {
+            tag @ (TAG_CAPTURE_START | TAG_CAPTURE_END | TAG_GROUP_START | TAG_GROUP_END
+            | TAG_MATCH) => {
                 let pid = r.u32()?;
+                if current != Some(pid) {
+                    opened = 0;
+                }
                 enter(&mut b, &mut current, &starts, pid)?;
                 if tag == TAG_MATCH {
                     b.add_match()?;
-                } else {
-                    let next = r.sid()?;
-                    if tag == TAG_CAPTURE_START {
-                        b.add_capture_start(next, 0, None)?;
-                        opened = Some(pid);
-                    } else if opened != Some(pid) {
-                        // The builder indexes a closing slot by its group.
-                        return Err(FrozenError::Malformed("capture end before start"));
+                    continue;
+                }
+                let next = r.sid()?;
+                let group = match tag {
+                    TAG_GROUP_START | TAG_GROUP_END => match r.u32()? {
+                        0 => return Err(FrozenError::Malformed("group 0 written as a group")),
+                        g => g,
+                    },
+                    _ => 0,
+                };
+                if tag == TAG_CAPTURE_START || tag == TAG_GROUP_START {
+                    let named = tag == TAG_GROUP_START
+                        && match r.u8()? {
+                            0 => false,
+                            1 => true,
+                            _ => return Err(FrozenError::Malformed("group name flag")),
+                        };
+                    let name = if named {
+                        let name = std::str::from_utf8(r.cursor.take()?)
+                            .map_err(|_| FrozenError::Malformed("group name"))?;
+                        Some(std::sync::Arc::from(name))
                     } else {
-                        b.add_capture_end(next, 0)?;
+                        None
+                    };
+                    if group > opened {
+                        return Err(FrozenError::Malformed("groups out of order"));
                     }
+                    b.add_capture_start(next, group, name)?;
+                    opened = opened.max(group + 1);
+                } else if group >= opened {
+                    return Err(FrozenError::Malformed("capture end before start"));
+                } else {
+                    b.add_capture_end(next, group)?;
                 }
             }
             TAG_FAIL => {
@@ -479,6 +526,40 @@ mod tests {
                 assert_eq!(back.start_pattern(pid), nfa.start_pattern(pid));
             }
             assert_eq!(back.look_set_any(), nfa.look_set_any());
+        }
+    }
+
+    #[test]
+    fn numbered_and_named_groups_read_back() {
+        let nfa = thompson::Compiler::new()
+            .syntax(regex_automata::util::syntax::Config::new().utf8(false))
+            .configure(thompson::Config::new().which_captures(thompson::WhichCaptures::All))
+            .build(r"(?P<d>\d+)(?:st|th)? (x)?(?P<m>[A-Z][a-z]+)((?P<y>\d{4})|now)")
+            .unwrap();
+        let mut bytes = Vec::new();
+        encode(&nfa, &mut bytes).unwrap();
+        let (back, used) = decode(&bytes).unwrap();
+        assert_eq!(used, bytes.len());
+        assert_eq!(back.states(), nfa.states());
+        let (a, b) = (back.group_info(), nfa.group_info());
+        assert_eq!(a.all_group_len(), 6);
+        assert!(a.all_names().eq(b.all_names()));
+        let vm = thompson::pikevm::PikeVM::new_from_nfa(back).unwrap();
+        let mut caps = vm.create_captures();
+        vm.captures(&mut vm.create_cache(), "on 12th June2024", &mut caps);
+        assert_eq!(caps.get_group_by_name("m").map(|s| s.range()), Some(8..12));
+        assert_eq!(caps.get_group_by_name("y").map(|s| s.range()), Some(12..16));
+        assert!(caps.get_group(2).is_none());
+        // Damage is an error or another NFA, never a panic.
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in 0..bytes.len() {
+            for v in [0u8, 1, 2, 5, 6, 9, 10, 0xff] {
+                let mut b = bytes.clone();
+                b[i] = v;
+                let _ = decode(&b);
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 //! runs anywhere; a directory given by `--rules DIR` or `S54_RULES_DIR`
 //! replaces them. Every error names the file and the line.
 
+pub mod builtin;
 mod chain;
 pub mod frozen;
 mod gate;

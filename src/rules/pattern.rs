@@ -13,8 +13,12 @@ use super::frozen::Deferred;
 use regex::{Regex, RegexBuilder};
 use regex_automata::{
     Anchored, Input, Match, MatchKind, hybrid, meta,
-    nfa::thompson::{self, NFA, WhichCaptures, pikevm::PikeVM},
-    util::{pool::Pool, syntax},
+    nfa::thompson::{
+        self, NFA, WhichCaptures,
+        backtrack::{self, BoundedBacktracker},
+        pikevm::{self, PikeVM},
+    },
+    util::{captures::Captures, iter, pool::Pool, syntax},
 };
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
@@ -102,8 +106,85 @@ pub(crate) fn compile_escaped(pat: &str) -> Result<RulePattern, PatternError> {
 #[error("{0}")]
 pub struct PatternError(String);
 
-type RegexCacheFn =
-    Box<dyn Fn() -> hybrid::regex::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// One search's scratch space: the lazy DFAs' and, made on first need,
+/// the group readers'.
+struct Caches {
+    regex: hybrid::regex::Cache,
+    pikevm: Option<pikevm::Cache>,
+    backtrack: Option<backtrack::Cache>,
+}
+
+impl Caches {
+    fn pikevm(&mut self, vm: &PikeVM) -> &mut pikevm::Cache {
+        self.pikevm.get_or_insert_with(|| vm.create_cache())
+    }
+
+    fn backtrack(&mut self, bt: &BoundedBacktracker) -> &mut backtrack::Cache {
+        self.backtrack.get_or_insert_with(|| bt.create_cache())
+    }
+}
+
+/// A pattern compiled: its forward NFA (with its groups), its reverse NFA,
+/// whether it needed Unicode mode, and its [`Shape`].
+pub(crate) struct Nfas {
+    pub forward: NFA,
+    pub reverse: NFA,
+    pub unicode: bool,
+    pub shape: Shape,
+}
+
+/// What a pattern's syntax says of every match, to skip a search that
+/// cannot match, as the `meta` engine does (a title word tested against
+/// `^(?:Mr|Mrs|…)$` is refused by its length). The default says nothing.
+/// (`meta` also searches a pattern anchored only at its end backwards from
+/// the end; on the scorer's short leads that was measured slower.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub min_len: Option<u32>,
+    pub max_len: Option<u32>,
+    /// Every match starts at the haystack's start (`^`).
+    pub anchored_start: bool,
+    /// Every match ends at the haystack's end (`$`).
+    pub anchored_end: bool,
+}
+
+impl Shape {
+    fn of(hir: &regex_syntax::hir::Hir) -> Shape {
+        use regex_syntax::hir::Look;
+        let props = hir.properties();
+        let len = |n: Option<usize>| n.and_then(|n| u32::try_from(n).ok());
+        Shape {
+            min_len: len(props.minimum_len()),
+            max_len: len(props.maximum_len()),
+            anchored_start: props.look_set_prefix().contains(Look::Start),
+            anchored_end: props.look_set_suffix().contains(Look::End),
+        }
+    }
+
+    /// True when no match can be found in `input` (`meta`'s test).
+    fn impossible(&self, input: &Input<'_>) -> bool {
+        let span = input.get_span().len();
+        let len = |n: u32| n as usize;
+        (input.start() > 0 && self.anchored_start)
+            || (input.end() < input.haystack().len() && self.anchored_end)
+            || self.min_len.is_some_and(|n| span < len(n))
+            || ((self.anchored_start || input.get_anchored().is_anchored())
+                && self.anchored_end
+                && self.max_len.is_some_and(|n| span > len(n)))
+    }
+}
+
+/// How a pattern's NFAs are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    /// A rule pattern: case-insensitive; only where it matches is asked.
+    Rule,
+    /// A built-in pattern ([`Fixed`]): case-insensitive only if it says
+    /// so, with every group, and free to match bytes that are not UTF-8.
+    Fixed { case_insensitive: bool },
+}
 
 /// A compiled rule pattern: a forward and a reverse lazy DFA (the end of a
 /// match, then its start), built from two NFAs that can be frozen ahead of
@@ -118,6 +199,8 @@ pub struct RulePattern(Arc<Compiled>);
 struct Compiled {
     /// The pattern as compiled (after [`ascii_escapes`]).
     source: Box<str>,
+    flavour: Flavour,
+    shape: Shape,
     /// Built now, or thawed: read back from its frozen NFAs when first
     /// searched (compiled from `source` should that fail).
     searcher: Deferred<Searcher>,
@@ -125,10 +208,13 @@ struct Compiled {
 
 struct Searcher {
     re: hybrid::regex::Regex,
-    caches: Pool<hybrid::regex::Cache, RegexCacheFn>,
-    /// Used only if the lazy DFAs give up (a Unicode `\B` on non-ASCII
-    /// text): a wrong "no match" would be a wrong finding.
+    caches: Pool<Caches, CacheFn>,
+    /// Reads a match's groups, and searches if the lazy DFAs give up (a
+    /// Unicode `\B` on non-ASCII text): a wrong "no match" would be a wrong
+    /// finding.
     pikevm: PikeVM,
+    /// Reads a short match's groups faster than the PikeVM (as `meta` does).
+    backtrack: BoundedBacktracker,
 }
 
 impl std::fmt::Debug for RulePattern {
@@ -141,37 +227,46 @@ impl RulePattern {
     /// Builds `pat` (already rewritten by [`ascii_escapes`]) in byte mode
     /// when it allows, else with Unicode on.
     fn new(pat: &str) -> Result<RulePattern, PatternError> {
-        let (forward, reverse) = RulePattern::nfas(pat)?;
-        RulePattern::from_nfas(pat, forward, reverse)
+        let nfas = RulePattern::nfas(pat, Flavour::Rule)?;
+        RulePattern::from_nfas(pat, nfas.forward, nfas.reverse)
     }
 
-    /// The forward (implicit whole-match group) and reverse NFAs of `pat`.
-    fn nfas(pat: &str) -> Result<(NFA, NFA), PatternError> {
-        let build = |unicode: bool, reverse: bool| {
-            thompson::Compiler::new()
-                .syntax(
-                    syntax::Config::new()
-                        .case_insensitive(true)
-                        .unicode(unicode),
-                )
-                .configure(
-                    thompson::Config::new()
-                        .reverse(reverse)
-                        .which_captures(if reverse {
-                            WhichCaptures::None
-                        } else {
-                            WhichCaptures::Implicit
-                        })
-                        .nfa_size_limit(Some(SIZE_LIMIT)),
-                )
-                .build(pat)
+    /// The forward and reverse NFAs of `pat`, in byte mode when it allows
+    /// (else Unicode mode).
+    pub(crate) fn nfas(pat: &str, flavour: Flavour) -> Result<Nfas, PatternError> {
+        let (case_insensitive, groups) = match flavour {
+            Flavour::Rule => (true, WhichCaptures::Implicit),
+            Flavour::Fixed { case_insensitive } => (case_insensitive, WhichCaptures::All),
         };
-        let pair = |unicode| {
-            Ok::<_, thompson::BuildError>((build(unicode, false)?, build(unicode, true)?))
+        let err = |e: &dyn std::fmt::Display| PatternError(e.to_string());
+        let build = |unicode: bool| {
+            let syntax = syntax::Config::new()
+                .case_insensitive(case_insensitive)
+                .unicode(unicode);
+            let syntax = match flavour {
+                Flavour::Rule => syntax,
+                Flavour::Fixed { .. } => syntax.utf8(unicode),
+            };
+            let hir = syntax::parse_with(pat, &syntax).map_err(|e| err(&e))?;
+            let compile = |reverse: bool| {
+                thompson::Compiler::new()
+                    .configure(
+                        thompson::Config::new()
+                            .reverse(reverse)
+                            .which_captures(if reverse { WhichCaptures::None } else { groups })
+                            .nfa_size_limit(Some(SIZE_LIMIT)),
+                    )
+                    .build_from_hir(&hir)
+                    .map_err(|e| err(&e))
+            };
+            Ok(Nfas {
+                forward: compile(false)?,
+                reverse: compile(true)?,
+                unicode,
+                shape: Shape::of(&hir),
+            })
         };
-        pair(false)
-            .or_else(|_| pair(true))
-            .map_err(|e| PatternError(e.to_string()))
+        build(false).or_else(|_| build(true))
     }
 
     /// Builds the searcher of `source` from its two NFAs (compiled by
@@ -181,8 +276,20 @@ impl RulePattern {
         forward: NFA,
         reverse: NFA,
     ) -> Result<RulePattern, PatternError> {
+        RulePattern::from_nfas_as(source, Flavour::Rule, forward, reverse, Shape::default())
+    }
+
+    fn from_nfas_as(
+        source: &str,
+        flavour: Flavour,
+        forward: NFA,
+        reverse: NFA,
+        shape: Shape,
+    ) -> Result<RulePattern, PatternError> {
         Ok(RulePattern(Arc::new(Compiled {
             source: source.into(),
+            flavour,
+            shape,
             searcher: Deferred::ready(Searcher::new(forward, reverse)?),
         })))
     }
@@ -190,8 +297,19 @@ impl RulePattern {
     /// A pattern whose two NFAs, frozen in `pair` by `thaw::freeze`, are
     /// read back when it is first searched.
     pub(crate) fn deferred(source: &str, pair: &'static [u8]) -> RulePattern {
+        RulePattern::deferred_as(source, Flavour::Rule, Shape::default(), pair)
+    }
+
+    fn deferred_as(
+        source: &str,
+        flavour: Flavour,
+        shape: Shape,
+        pair: &'static [u8],
+    ) -> RulePattern {
         RulePattern(Arc::new(Compiled {
             source: source.into(),
+            flavour,
+            shape,
             searcher: Deferred::frozen(pair),
         }))
     }
@@ -200,20 +318,14 @@ impl RulePattern {
     /// now. `None` only if its source no longer compiles, which the sealed
     /// file rules out.
     fn searcher(&self) -> Option<&Searcher> {
-        let source = &self.0.source;
+        let (source, flavour) = (&self.0.source, self.0.flavour);
         self.0.searcher.get(|pair| {
-            let read = super::frozen::decode(pair).and_then(|(fwd, used)| {
-                let (rev, more) = super::frozen::decode(&pair[used..])?;
-                if used + more != pair.len() {
-                    return Err(super::frozen::FrozenError::Malformed("pattern length"));
-                }
-                Ok((fwd, rev))
-            });
-            let built = match read {
+            let built = match read_pair(pair) {
                 Ok((fwd, rev)) => Searcher::new(fwd, rev),
                 Err(e) => {
                     tracing::warn!("frozen pattern unusable ({e}); compiling it");
-                    RulePattern::nfas(source).and_then(|(fwd, rev)| Searcher::new(fwd, rev))
+                    RulePattern::nfas(source, flavour)
+                        .and_then(|nfas| Searcher::new(nfas.forward, nfas.reverse))
                 }
             };
             built
@@ -221,6 +333,16 @@ impl RulePattern {
                 .ok()
         })
     }
+}
+
+/// The forward and reverse NFAs written one after the other in `pair`.
+pub(crate) fn read_pair(pair: &[u8]) -> Result<(NFA, NFA), super::frozen::FrozenError> {
+    let (fwd, used) = super::frozen::decode(pair)?;
+    let (rev, more) = super::frozen::decode(&pair[used..])?;
+    if used + more != pair.len() {
+        return Err(super::frozen::FrozenError::Malformed("pattern length"));
+    }
+    Ok((fwd, rev))
 }
 
 impl Searcher {
@@ -245,18 +367,23 @@ impl Searcher {
             )
             .build_from_nfa(reverse)
             .map_err(err)?;
+        let backtrack = BoundedBacktracker::new_from_nfa(forward.clone())
+            .map_err(|e| PatternError(e.to_string()))?;
         let pikevm = PikeVM::new_from_nfa(forward).map_err(|e| PatternError(e.to_string()))?;
         let (f, r) = (fwd.clone(), rev.clone());
-        let make: RegexCacheFn = Box::new(move || {
-            hybrid::regex::Builder::new()
+        let make: CacheFn = Box::new(move || Caches {
+            regex: hybrid::regex::Builder::new()
                 .build_from_dfas(f.clone(), r.clone())
-                .create_cache()
+                .create_cache(),
+            pikevm: None,
+            backtrack: None,
         });
         let re = hybrid::regex::Builder::new().build_from_dfas(fwd, rev);
         Ok(Searcher {
             re,
             caches: Pool::new(make),
             pikevm,
+            backtrack,
         })
     }
 }
@@ -275,27 +402,69 @@ impl RulePattern {
     }
 
     fn search(&self, input: &Input<'_>) -> Option<Match> {
+        if self.0.shape.impossible(input) {
+            return None;
+        }
         let s = self.searcher()?;
         let mut cache = s.caches.get();
-        match s.re.try_search(&mut cache, input) {
+        match s.re.try_search(&mut cache.regex, input) {
             Ok(m) => m,
-            Err(_) => s.pikevm.find(&mut s.pikevm.create_cache(), input.clone()),
+            Err(_) => s.pikevm.find(cache.pikevm(&s.pikevm), input.clone()),
+        }
+    }
+
+    /// Room for one match's groups; `None` if the pattern does not build.
+    fn new_captures(&self) -> Option<Captures> {
+        Some(self.searcher()?.pikevm.create_captures())
+    }
+
+    /// The groups of the leftmost-first match in `input`, into `caps`
+    /// (which [`RulePattern::new_captures`] made): the lazy DFAs find the
+    /// match, and the backtracker (the PikeVM on a long one) reads its
+    /// groups on its span only.
+    fn search_captures(&self, input: &Input<'_>, caps: &mut Captures) {
+        caps.set_pattern(None);
+        if self.0.shape.impossible(input) {
+            return;
+        }
+        let Some(s) = self.searcher() else {
+            return;
+        };
+        let mut cache = s.caches.get();
+        let span = match s.re.try_search(&mut cache.regex, input) {
+            Ok(None) => return,
+            Ok(Some(m)) => input
+                .clone()
+                .span(m.range())
+                .anchored(Anchored::Pattern(m.pattern())),
+            Err(_) => input.clone(),
+        };
+        let short = span.get_span().len() <= s.backtrack.max_haystack_len();
+        if !short
+            || s.backtrack
+                .try_search(cache.backtrack(&s.backtrack), &span, caps)
+                .is_err()
+        {
+            s.pikevm.search(cache.pikevm(&s.pikevm), &span, caps);
         }
     }
 
     pub fn is_match(&self, text: &str) -> bool {
+        let input = Input::new(text).earliest(true);
+        if self.0.shape.impossible(&input) {
+            return false;
+        }
         let Some(s) = self.searcher() else {
             return false;
         };
-        let input = Input::new(text).earliest(true);
         let mut cache = s.caches.get();
         match s
             .re
             .forward()
-            .try_search_fwd(&mut cache.as_parts_mut().0, &input)
+            .try_search_fwd(&mut cache.regex.as_parts_mut().0, &input)
         {
             Ok(m) => m.is_some(),
-            Err(_) => s.pikevm.is_match(&mut s.pikevm.create_cache(), input),
+            Err(_) => s.pikevm.is_match(cache.pikevm(&s.pikevm), input),
         }
     }
 
@@ -343,12 +512,12 @@ pub fn fixed(pat: &str) -> Fixed {
 }
 
 /// A pattern written in code, case-sensitive unless it says `(?i)`.
-pub fn try_fixed(pat: &str) -> Result<Fixed, meta::BuildError> {
+pub fn try_fixed(pat: &str) -> Result<Fixed, PatternError> {
     Fixed::new(&ascii_escapes(pat), false, false)
 }
 
 /// A case-insensitive pattern written in code.
-pub fn fixed_ci(pat: &str) -> Result<Fixed, meta::BuildError> {
+pub fn fixed_ci(pat: &str) -> Result<Fixed, PatternError> {
     Fixed::new(&ascii_escapes(pat), true, false)
 }
 
@@ -356,7 +525,7 @@ pub fn fixed_ci(pat: &str) -> Result<Fixed, meta::BuildError> {
 /// whole statement: built with a literal prefilter, which lets the search
 /// skip to the pattern's rare words instead of stepping through every byte
 /// (its build costs a one-shot check ~0.5 M instructions a pattern).
-pub fn fixed_ci_whole_text(pat: &str) -> Result<Fixed, meta::BuildError> {
+pub fn fixed_ci_whole_text(pat: &str) -> Result<Fixed, PatternError> {
     Fixed::new(&ascii_escapes(pat), true, true)
 }
 
@@ -373,26 +542,40 @@ pub fn fixed_regex(pat: &str) -> Regex {
 static UNICODE_FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A pattern written in code. Built as cheaply as a one-shot `s54 check`
-/// allows, because these ~40 patterns were two fifths of its start-up
+/// allows, because these ~30 patterns were two fifths of its start-up
 /// (BENCHMARKS.md, "Whole-process `s54 check`"):
+/// - compiled ahead of time: their NFAs and the words they need are read
+///   from `src/rules/builtin.bin` (`rules::builtin`) when first searched,
+///   and compiled here only if a pattern is not in it;
 /// - byte mode (Unicode off, invalid UTF-8 allowed): a gap such as
 ///   `[^.]{0,60}` is one byte class per step, not a UTF-8 automaton, and
 ///   case folding is ASCII. Gaps may step through a multi-byte character a
 ///   byte at a time; the patterns begin and end on ASCII or on whole
 ///   characters, and a match that would not is dropped, never sliced;
-/// - no literal prefilter and no full DFA, whose builds cost more than the
-///   lazy DFA's scan of a statement saves.
+/// - lazy DFAs for where a match is, a PikeVM for its groups on its span
+///   only; no literal prefilter and no full DFA, whose builds cost more
+///   than the lazy DFA's scan of a statement saves, except for a pattern
+///   searched across whole statements ([`fixed_ci_whole_text`]).
 ///
 /// A pattern byte mode refuses (a class holding a non-ASCII character) is
 /// built with Unicode on; the tests keep the built-in ones free of that.
 #[derive(Debug, Clone)]
 pub struct Fixed {
-    re: meta::Regex,
+    re: FixedRegex,
     /// The pattern as built, for [`Fixed::may_match_lowercase`].
     source: Arc<str>,
     case_insensitive: bool,
-    /// Words a match needs (`rules::gate`), worked out at first use.
+    /// Words a match needs (`rules::gate`): frozen, or worked out at first
+    /// use.
     words: Arc<std::sync::OnceLock<Vec<super::gate::Factor>>>,
+}
+
+#[derive(Debug, Clone)]
+enum FixedRegex {
+    /// Lazy DFAs over NFAs compiled now or read back from the frozen table.
+    Lazy(RulePattern),
+    /// With a literal prefilter, which only the `meta` engine builds.
+    Meta(meta::Regex),
 }
 
 /// A match of a [`Fixed`] pattern in `haystack`, always on character
@@ -453,12 +636,43 @@ impl<'h> Groups<'h> {
 }
 
 impl Fixed {
-    fn new(pat: &str, case_insensitive: bool, prefilter: bool) -> Result<Fixed, meta::BuildError> {
+    fn new(pat: &str, case_insensitive: bool, prefilter: bool) -> Result<Fixed, PatternError> {
+        let fixed = |re: FixedRegex, words| Fixed {
+            re,
+            source: pat.into(),
+            case_insensitive,
+            words: Arc::new(words),
+        };
+        if prefilter {
+            return Fixed::new_meta(pat, case_insensitive)
+                .map(|re| fixed(FixedRegex::Meta(re), std::sync::OnceLock::new()));
+        }
+        super::builtin::record(case_insensitive, pat);
+        let flavour = Flavour::Fixed { case_insensitive };
+        if let Some(frozen) = super::builtin::lookup(case_insensitive, pat) {
+            let re = RulePattern::deferred_as(pat, flavour, frozen.shape, frozen.pair);
+            return Ok(fixed(
+                FixedRegex::Lazy(re),
+                std::sync::OnceLock::from(frozen.words),
+            ));
+        }
+        let nfas = RulePattern::nfas(pat, flavour)?;
+        if nfas.unicode {
+            #[cfg(test)]
+            eprintln!("built in Unicode mode: {pat}");
+            UNICODE_FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        let re = RulePattern::from_nfas_as(pat, flavour, nfas.forward, nfas.reverse, nfas.shape)?;
+        Ok(fixed(FixedRegex::Lazy(re), std::sync::OnceLock::new()))
+    }
+
+    /// The `meta` regex of `pat`, with its literal prefilter.
+    fn new_meta(pat: &str, case_insensitive: bool) -> Result<meta::Regex, PatternError> {
         let build = |unicode: bool| {
             meta::Regex::builder()
                 .configure(
                     meta::Config::new()
-                        .auto_prefilter(prefilter)
+                        .auto_prefilter(true)
                         .dfa(false)
                         .onepass(false)
                         .nfa_size_limit(Some(SIZE_LIMIT))
@@ -479,12 +693,15 @@ impl Fixed {
                 UNICODE_FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 build(true)
             })
-            .map(|re| Fixed {
-                re,
-                source: pat.into(),
-                case_insensitive,
-                words: Arc::default(),
-            })
+            .map_err(|e| PatternError(e.to_string()))
+    }
+
+    /// Reads its automata back now rather than at its first search (for
+    /// `score::warm_up`, on a spare thread).
+    pub fn prepare(&self) {
+        if let FixedRegex::Lazy(re) = &self.re {
+            re.searcher();
+        }
     }
 
     /// False when `lowercase` (a text with its ASCII letters lowercased)
@@ -493,19 +710,9 @@ impl Fixed {
     /// statement, most of which has none of its words: a few `memmem`
     /// passes are much cheaper than the lazy DFA's walk of every byte.
     pub fn may_match_lowercase(&self, lowercase: &[u8]) -> bool {
-        let words = self.words.get_or_init(|| {
-            let parse = |unicode: bool| {
-                let config = syntax::Config::new()
-                    .case_insensitive(self.case_insensitive)
-                    .unicode(unicode)
-                    .utf8(unicode);
-                syntax::parse_with(&self.source, &config)
-            };
-            parse(false)
-                .or_else(|_| parse(true))
-                .map(|hir| super::gate::factors(&hir))
-                .unwrap_or_default()
-        });
+        let words = self
+            .words
+            .get_or_init(|| fixed_words(&self.source, self.case_insensitive));
         words.iter().all(|factor| {
             factor
                 .iter()
@@ -518,7 +725,9 @@ impl Fixed {
     /// its cue rather than a check its run.
     pub fn never() -> Fixed {
         Fixed {
-            re: meta::Regex::new_many::<&str>(&[]).unwrap_or_else(|_| unreachable!()),
+            re: FixedRegex::Meta(
+                meta::Regex::new_many::<&str>(&[]).unwrap_or_else(|_| unreachable!()),
+            ),
             source: "".into(),
             case_insensitive: false,
             words: Arc::default(),
@@ -533,7 +742,10 @@ impl Fixed {
     /// Whether the pattern matches: stops at the first match state, without
     /// the search for where the match starts that [`Fixed::find`] needs.
     pub fn is_match(&self, text: &str) -> bool {
-        self.re.is_match(text)
+        match &self.re {
+            FixedRegex::Lazy(re) => re.is_match(text),
+            FixedRegex::Meta(re) => re.is_match(text),
+        }
     }
 
     /// The leftmost-first match.
@@ -546,8 +758,22 @@ impl Fixed {
     where
         'h: 'r,
     {
-        self.re
-            .find_iter(text)
+        let mut lazy = None;
+        let mut meta = None;
+        match &self.re {
+            // Empty matches are stepped over as `meta` does.
+            FixedRegex::Lazy(re) => {
+                lazy = Some(
+                    iter::Searcher::new(Input::new(text))
+                        .into_matches_iter(|input| Ok(re.search(input)))
+                        .infallible(),
+                )
+            }
+            FixedRegex::Meta(re) => meta = Some(re.find_iter(text)),
+        }
+        lazy.into_iter()
+            .flatten()
+            .chain(meta.into_iter().flatten())
             .filter_map(move |m| Found::new(text, m.start(), m.end()))
     }
 
@@ -561,8 +787,15 @@ impl Fixed {
     where
         'h: 'r,
     {
-        self.re
-            .captures_iter(text)
+        let mut lazy = None;
+        let mut meta = None;
+        match &self.re {
+            FixedRegex::Lazy(re) => lazy = Some(lazy_captures(re, text)),
+            FixedRegex::Meta(re) => meta = Some(re.captures_iter(text)),
+        }
+        lazy.into_iter()
+            .flatten()
+            .chain(meta.into_iter().flatten())
             .filter(move |caps| {
                 caps.get_match()
                     .is_some_and(|m| Found::new(text, m.start(), m.end()).is_some())
@@ -600,6 +833,40 @@ impl Fixed {
     }
 }
 
+/// The groups of successive non-overlapping matches of `re` in `text`,
+/// empty matches stepped over as `meta` does.
+fn lazy_captures<'r, 'h>(re: &'r RulePattern, text: &'h str) -> impl Iterator<Item = Captures> + 'r
+where
+    'h: 'r,
+{
+    let mut searcher = iter::Searcher::new(Input::new(text));
+    let caps = re.new_captures();
+    std::iter::from_fn(move || {
+        let mut caps = caps.clone()?;
+        searcher
+            .advance(|input| {
+                re.search_captures(input, &mut caps);
+                Ok(caps.get_match())
+            })
+            .map(|_| caps)
+    })
+}
+
+/// The words every match of a built-in pattern needs (`rules::gate`).
+pub(crate) fn fixed_words(source: &str, case_insensitive: bool) -> Vec<super::gate::Factor> {
+    let parse = |unicode: bool| {
+        let config = syntax::Config::new()
+            .case_insensitive(case_insensitive)
+            .unicode(unicode)
+            .utf8(unicode);
+        syntax::parse_with(source, &config)
+    };
+    parse(false)
+        .or_else(|_| parse(true))
+        .map(|hir| super::gate::factors(&hir))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,9 +902,106 @@ mod tests {
     fn built_in_patterns_build_in_byte_mode() {
         // Unicode mode costs a one-shot check start-up time; a built-in
         // pattern that needs it (a class holding a non-ASCII character)
-        // should spell the character outside the class instead.
+        // should spell the character outside the class instead. They are
+        // compiled afresh: the frozen ones are never compiled in a run.
         crate::score::warm_up();
+        let built = super::super::builtin::built();
+        assert!(built.len() >= 25, "{} built-in patterns", built.len());
+        for (case_insensitive, source) in built {
+            let nfas = RulePattern::nfas(&source, Flavour::Fixed { case_insensitive }).unwrap();
+            assert!(!nfas.unicode, "built in Unicode mode: {source}");
+        }
         assert_eq!(Fixed::unicode_fallbacks(), 0);
+    }
+
+    /// Every match and every group of `a` and `b` in `text`.
+    fn all_matches(a: &Fixed, text: &str) -> Vec<Vec<Option<std::ops::Range<usize>>>> {
+        let found: Vec<_> = a.find_iter(text).map(|m| vec![Some(m.range())]).collect();
+        let groups: Vec<_> = a
+            .captures_iter(text)
+            .map(|c| {
+                (0..c.caps.group_len())
+                    .map(|i| c.get(i).map(|m| m.range()))
+                    .collect()
+            })
+            .collect();
+        found.into_iter().chain(groups).collect()
+    }
+
+    #[test]
+    fn built_in_patterns_match_as_the_meta_engine_does() {
+        // The frozen path (lazy DFAs, then a PikeVM on the match's span)
+        // must find what `meta` finds, groups included, empty matches too.
+        crate::score::warm_up();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/statements");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        texts.extend(
+            [
+                "",
+                "12 June 2024; 2024-06-12 and 12/06/24, June 2024 and Sept. 3rd, 2023",
+                "year ending 31 March 2024 (the “Company”) and its subsidiaries",
+                "Café – ; t/a Société (trading as Grün) ;",
+                "Mr Jane Doe OBE, Director. Signed on: ____ [insert name]",
+            ]
+            .map(String::from),
+        );
+        let mut patterns = 0;
+        for (case_insensitive, source) in super::super::builtin::built() {
+            let lazy = Fixed::new(&source, case_insensitive, false).unwrap();
+            assert!(matches!(lazy.re, FixedRegex::Lazy(_)));
+            let meta = Fixed {
+                re: FixedRegex::Meta(Fixed::new_meta(&source, case_insensitive).unwrap()),
+                ..lazy.clone()
+            };
+            for text in &texts {
+                let ends: Vec<&str> = [text.as_str()]
+                    .into_iter()
+                    .chain(text.split_inclusive('.'))
+                    .collect();
+                for t in ends {
+                    assert_eq!(all_matches(&lazy, t), all_matches(&meta, t), "{source}");
+                    assert_eq!(lazy.is_match(t), meta.is_match(t), "{source}");
+                }
+            }
+            patterns += 1;
+        }
+        assert!(patterns >= 25);
+        // An empty match is stepped over as `meta` steps over it.
+        let empty = fixed(r"x*");
+        let meta = Fixed {
+            re: FixedRegex::Meta(Fixed::new_meta(r"x*", false).unwrap()),
+            ..empty.clone()
+        };
+        for t in ["", "axxb", "é x"] {
+            assert_eq!(all_matches(&empty, t), all_matches(&meta, t), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_built_in_pattern_whose_frozen_bytes_are_damaged_is_compiled() {
+        let source = ascii_escapes(r"(?P<d>\d{1,2}) (?P<m>June|July)");
+        let flavour = Flavour::Fixed {
+            case_insensitive: true,
+        };
+        let damaged = Fixed {
+            re: FixedRegex::Lazy(RulePattern::deferred_as(
+                &source,
+                flavour,
+                Shape::default(),
+                b"not an NFA",
+            )),
+            source: source.as_str().into(),
+            case_insensitive: true,
+            words: Arc::default(),
+        };
+        let caps = damaged.captures("on 12 june 2024").unwrap();
+        assert_eq!(caps.name("m").map(|m| m.as_str()), Some("june"));
+        assert_eq!(caps.name("d").map(|m| m.range()), Some(3..5));
+        assert!(damaged.may_match_lowercase(b"12 june"));
+        assert!(!damaged.may_match_lowercase(b"12 may"));
     }
 
     #[test]
@@ -698,7 +1062,7 @@ mod tests {
         assert!(
             searcher
                 .re
-                .try_search(&mut cache, &Input::new(text))
+                .try_search(&mut cache.regex, &Input::new(text))
                 .is_err()
         );
         drop(cache);

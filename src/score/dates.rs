@@ -50,7 +50,7 @@ const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|ju
 
 /// Builds this module's pattern now (see `score::warm_up`).
 pub(crate) fn warm_up() {
-    date_regex();
+    date_regex().prepare();
 }
 
 fn date_regex() -> &'static Fixed {

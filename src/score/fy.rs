@@ -33,7 +33,17 @@ struct Res {
 
 /// Builds this module's patterns now (see `score::warm_up`).
 pub(crate) fn warm_up() {
-    res();
+    let r = res();
+    for re in [
+        &r.end_lead,
+        &r.range_lead,
+        &r.year_only,
+        &r.calendar,
+        &r.fy_short,
+        &r.yearless_start,
+    ] {
+        re.prepare();
+    }
 }
 
 fn res() -> &'static Res {

@@ -629,20 +629,26 @@ struct Entity {
     outside: bool,
 }
 
-/// Words just before a name that make it an organisation other than those
-/// the statement covers: an owner, an approver outside the group, an
-/// adviser, a supplier or customer.
-/// Builds this module's patterns now (see `score::warm_up`).
+/// Builds this module's patterns now (see `score::warm_up`), and reads
+/// back the automata of the one most statements meet; the others (searched
+/// only when a text has their words, names two entities in a sentence or
+/// comes with members) are read at their first search.
 pub(crate) fn warm_up() {
-    LazyLock::force(&OUTSIDE_BEFORE);
     LazyLock::force(&DEFINED_TERM);
     LazyLock::force(&GROUP_CUES);
     LazyLock::force(&NAMED_GROUP);
     LazyLock::force(&NEGATED);
     LazyLock::force(&PER_ENTITY_APPROVAL);
     LazyLock::force(&COVERAGE_SENTENCE);
+    LazyLock::force(&TRADING_AS);
+    if let Some(re) = OUTSIDE_BEFORE.as_ref() {
+        re.prepare();
+    }
 }
 
+/// Words just before a name that make it an organisation other than those
+/// the statement covers: an owner, an approver outside the group, an
+/// adviser, a supplier or customer.
 static OUTSIDE_BEFORE: LazyLock<Option<Fixed>> = LazyLock::new(|| {
     crate::rules::pattern::fixed_ci(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
     .ok()
@@ -1257,14 +1263,15 @@ fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
     map
 }
 
+/// What separates a member's names: " t/a ", " (trading as ", ";".
+static TRADING_AS: LazyLock<Option<Fixed>> =
+    LazyLock::new(|| crate::rules::pattern::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok());
+
 /// The names a member goes by: "Pixel and Pine Restaurants Ltd t/a Pixel &
 /// Pine" (or "trading as") gives the legal name and each trading name
 /// (several separated by `;`).
 pub fn member_names(name: &str) -> Vec<&str> {
-    static TA: LazyLock<Option<Fixed>> = LazyLock::new(|| {
-        crate::rules::pattern::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok()
-    });
-    match TA.as_ref() {
+    match TRADING_AS.as_ref() {
         Some(re) => re
             .split(name)
             .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '(' || c == ')'))

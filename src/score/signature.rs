@@ -63,7 +63,16 @@ struct Res {
 
 /// Builds this module's patterns now (see `score::warm_up`).
 pub(crate) fn warm_up() {
-    res();
+    let r = res();
+    for re in [
+        &r.inline,
+        &r.placeholder,
+        &r.date_label,
+        &r.honorific,
+        &r.suffix,
+    ] {
+        re.prepare();
+    }
 }
 
 fn res() -> &'static Res {
