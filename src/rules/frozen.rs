@@ -435,7 +435,7 @@ impl Reader<'_> {
 }
 
 /// Marks a sealed file of frozen NFAs (and this format's version).
-const MAGIC: &[u8; 8] = b"s54nfa01";
+const MAGIC: &[u8; 8] = b"s54nfa02";
 
 /// A 64-bit fingerprint of `parts`, stable across platforms and Rust
 /// versions (a multiply-rotate hash over 8-byte words): it says which rule

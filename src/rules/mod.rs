@@ -15,6 +15,7 @@ mod chain;
 pub mod frozen;
 mod gate;
 pub mod pattern;
+mod raw;
 mod scan;
 pub mod sentence_set;
 mod thaw;
@@ -490,10 +491,22 @@ impl Rulebook {
             .collect();
         patterns.sort_by(|a, b| a.source().cmp(b.source()));
         patterns.dedup_by(|a, b| a.source() == b.source());
-        let payload = thaw::freeze(&book.scan, &patterns).map_err(|e| RulesError::Invalid {
+        let cannot = |e: frozen::FrozenError| RulesError::Invalid {
             file: "rules".to_string(),
-            message: format!("cannot freeze the pattern sets: {e}"),
-        })?;
+            message: format!("cannot freeze the rules: {e}"),
+        };
+        // `build` parsed them all already: these parse.
+        let files = embedded_sources()
+            .iter()
+            .map(|(_, src)| {
+                let file: RawFile = toml::from_str(src).map_err(|e| RulesError::Invalid {
+                    file: "rules".to_string(),
+                    message: e.to_string(),
+                })?;
+                raw::write(&file).map_err(cannot)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let payload = thaw::freeze(&book.scan, &patterns, &files).map_err(cannot)?;
         Ok(frozen::seal(fingerprint, &payload))
     }
 
@@ -556,20 +569,25 @@ impl Rulebook {
         let mut drafts: Vec<Draft> = Vec::new();
         let mut pending_excludes: Vec<(String, String, usize, String)> = Vec::new();
         let mut pending_promotes: Vec<(String, usize, String)> = Vec::new();
-        for (file, src) in sources {
+        for (i, (file, src)) in sources.into_iter().enumerate() {
             let ctx = Ctx {
                 file: &file,
                 src: &src,
                 thawed: thaw.as_ref(),
             };
-            let raw: RawFile = toml::from_str(&src).map_err(|e| {
-                let line = e.span().map(|s| line_of(&src, s.start)).unwrap_or(1);
-                RulesError::At {
-                    file: file.clone(),
-                    line,
-                    message: e.message().to_string(),
-                }
-            })?;
+            // Frozen with the sets, a file is read back, not parsed.
+            let parsed = thaw.as_ref().and_then(|t| t.file(i));
+            let raw: RawFile = match parsed {
+                Some(raw) => raw,
+                None => toml::from_str(&src).map_err(|e| {
+                    let line = e.span().map(|s| line_of(&src, s.start)).unwrap_or(1);
+                    RulesError::At {
+                        file: file.clone(),
+                        line,
+                        message: e.message().to_string(),
+                    }
+                })?,
+            };
             for r in raw.rule {
                 book.add_rule(&ctx, r)?;
             }
@@ -1233,11 +1251,41 @@ mod tests {
         let sources = embedded_sources();
         let fp = sources_fingerprint(&sources);
         let one = scan::Members::new(sentence_set::parse(&["x".to_string()]).unwrap()).unwrap();
-        let payload = thaw::freeze(&scan::Scan::build(vec![one]).unwrap().0, &[]).unwrap();
+        let payload = thaw::freeze(&scan::Scan::build(vec![one]).unwrap().0, &[], &[]).unwrap();
         let sealed = frozen::seal(fp, &payload);
         let book = Rulebook::build(sources, Some(sealed.leak())).unwrap();
         assert!(!book.thawed);
         assert!(book.set("PAT-TRAINING").is_some());
+    }
+
+    /// What a rulebook says, in a form two rulebooks can be compared by.
+    fn described(book: &Rulebook) -> String {
+        let mut sets: Vec<_> = book.sets.keys().collect();
+        sets.sort();
+        let mut lexicon: Vec<_> = book.lexicon.iter().map(|(k, v)| (k, v.source())).collect();
+        lexicon.sort();
+        format!(
+            "{:?}\n{:?}\n{sets:?}\n{lexicon:?}",
+            book.rules, book.profiles
+        )
+    }
+
+    #[test]
+    fn rule_files_read_back_parsed_give_the_same_rulebook() {
+        let parsed = Rulebook::build(embedded_sources(), None).unwrap();
+        let thawed = Rulebook::embedded().unwrap();
+        assert!(thawed.thawed);
+        assert_eq!(described(&thawed), described(&parsed));
+        // Parsed files that do not read back are parsed from the TOML.
+        let sources = embedded_sources();
+        let scan = frozen::open(FROZEN, sources_fingerprint(&sources)).unwrap();
+        let garbage: Vec<Vec<u8>> = sources.iter().map(|_| b"not a file".to_vec()).collect();
+        let thawed_scan = thaw::Thawed::new(scan).unwrap();
+        assert!(thawed_scan.file(0).is_some());
+        let payload = thaw::freeze(&parsed.scan, &[], &garbage).unwrap();
+        let sealed = frozen::seal(sources_fingerprint(&sources), &payload);
+        let book = Rulebook::build(sources, Some(sealed.leak())).unwrap();
+        assert_eq!(described(&book), described(&parsed));
     }
 
     #[test]

@@ -28,37 +28,43 @@ use std::sync::Arc;
 /// everything else is kept byte for byte. `\B`, `\W`, `\S` and `\D` stay
 /// Unicode: their ASCII forms could match inside a UTF-8 character.
 pub fn ascii_escapes(pat: &str) -> String {
+    // A byte scan that copies the runs between `\`, `[` and `]`: loading
+    // the built-in rules rewrites ~2,000 patterns (BENCHMARKS.md,
+    // "Whole-process", stop 17). All three are ASCII, so a run never splits
+    // a character.
+    let bytes = pat.as_bytes();
     let mut out = String::with_capacity(pat.len() + 16);
-    let mut chars = pat.chars();
     let mut class_depth = 0usize;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match (chars.next(), class_depth) {
-                (Some(e @ ('b' | 'w' | 's' | 'd')), 0) => {
-                    out.push_str("(?-u:\\");
-                    out.push(e);
-                    out.push(')');
+    let (mut copied, mut at) = (0, 0);
+    while let Some(found) = memchr::memchr3(b'\\', b'[', b']', &bytes[at..]) {
+        let i = at + found;
+        at = i + 1;
+        match bytes[i] {
+            b'\\' => {
+                let next = pat[i + 1..].chars().next();
+                let ascii: Option<&str> = match (next, class_depth) {
+                    (Some('b'), 0) => Some("(?-u:\\b)"),
+                    (Some('w'), 0) => Some("(?-u:\\w)"),
+                    (Some('s'), 0) => Some("(?-u:\\s)"),
+                    (Some('d'), 0) => Some("(?-u:\\d)"),
+                    (Some('w'), _) => Some("a-zA-Z0-9_"),
+                    (Some('s'), _) => Some(r"\x20\t\n\r\x0B\x0C"),
+                    (Some('d'), _) => Some("0-9"),
+                    _ => None,
+                };
+                // The escaped character is taken with its backslash.
+                at += next.map_or(0, char::len_utf8);
+                if let Some(ascii) = ascii {
+                    out.push_str(&pat[copied..i]);
+                    out.push_str(ascii);
+                    copied = at;
                 }
-                (Some('w'), _) => out.push_str("a-zA-Z0-9_"),
-                (Some('s'), _) => out.push_str(r"\x20\t\n\r\x0B\x0C"),
-                (Some('d'), _) => out.push_str("0-9"),
-                (Some(n), _) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                (None, _) => out.push('\\'),
-            },
-            '[' => {
-                class_depth += 1;
-                out.push(c);
             }
-            ']' if class_depth > 0 => {
-                class_depth -= 1;
-                out.push(c);
-            }
-            _ => out.push(c),
+            b'[' => class_depth += 1,
+            _ => class_depth = class_depth.saturating_sub(1),
         }
     }
+    out.push_str(&pat[copied..]);
     out
 }
 
@@ -886,6 +892,64 @@ mod tests {
             assert!(!re.is_match(text) || may, "{text}");
         }
         assert!(Fixed::never().may_match_lowercase(b"anything"));
+    }
+
+    /// The first, character-by-character rewrite: the reference.
+    fn ascii_escapes_by_chars(pat: &str) -> String {
+        let mut out = String::with_capacity(pat.len() + 16);
+        let mut chars = pat.chars();
+        let mut class_depth = 0usize;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match (chars.next(), class_depth) {
+                    (Some(e @ ('b' | 'w' | 's' | 'd')), 0) => {
+                        out.push_str("(?-u:\\");
+                        out.push(e);
+                        out.push(')');
+                    }
+                    (Some('w'), _) => out.push_str("a-zA-Z0-9_"),
+                    (Some('s'), _) => out.push_str(r"\x20\t\n\r\x0B\x0C"),
+                    (Some('d'), _) => out.push_str("0-9"),
+                    (Some(n), _) => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                    (None, _) => out.push('\\'),
+                },
+                '[' => {
+                    class_depth += 1;
+                    out.push(c);
+                }
+                ']' if class_depth > 0 => {
+                    class_depth -= 1;
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_byte_scan_rewrites_as_the_character_walk_did() {
+        let mut pats: Vec<String> = crate::rules::embedded_sources()
+            .into_iter()
+            .flat_map(|(_, src)| src.lines().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        for a in [
+            "\\", "[", "]", "b", "w", "s", "d", "é", "x", "\\é", "[^", "\\[",
+        ] {
+            for b in ["\\", "[", "]", "b", "w", "s", "d", "é", "\\b", "\\s", ""] {
+                for c in ["\\", "]", "w", "d", "ü", ""] {
+                    pats.push(format!("{a}{b}{c}"));
+                    pats.push(format!("x{b}{a}{c}{b}"));
+                }
+            }
+        }
+        assert!(pats.len() > 2000);
+        for p in &pats {
+            assert_eq!(ascii_escapes(p), ascii_escapes_by_chars(p), "{p:?}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! What the frozen rules file holds, and reading it back: the scan of all
-//! pattern sets (`Scan::freeze`) and every rule pattern's two NFAs (the
+//! pattern sets (`Scan::freeze`), every rule pattern's two NFAs (the
 //! lexicon's word lists and the sets' topics), keyed by the pattern as
-//! compiled. Layout of the sealed payload (`frozen::seal`), little-endian:
-//! scan length and bytes, then the pattern count and, for each, the key's
-//! length and bytes, the two NFAs' length and bytes (forward, reverse).
+//! compiled, and each rule file as parsed (`raw`). Layout of the sealed
+//! payload (`frozen::seal`), little-endian: scan length and bytes, then the
+//! pattern count and, for each, the key's length and bytes, the two NFAs'
+//! length and bytes (forward, reverse); then the file count and each
+//! parsed file's length and bytes, in the sources' order.
 
 use super::frozen::{self, Cursor, FrozenError, len32, put, put_bytes};
 use super::pattern::RulePattern;
@@ -12,7 +14,11 @@ use std::collections::HashMap;
 
 /// The payload for `scan` and `patterns` (in the order given; keys must
 /// be unique).
-pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, FrozenError> {
+pub(crate) fn freeze(
+    scan: &Scan,
+    patterns: &[&RulePattern],
+    files: &[Vec<u8>],
+) -> Result<Vec<u8>, FrozenError> {
     let mut out = Vec::new();
     let scan = scan.freeze()?;
     put_bytes(&mut out, &scan)?;
@@ -27,6 +33,10 @@ pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, 
         frozen::encode(rev, &mut pair)?;
         put_bytes(&mut out, &pair)?;
     }
+    put(&mut out, len32(files.len())?);
+    for file in files {
+        put_bytes(&mut out, file)?;
+    }
     Ok(out)
 }
 
@@ -35,6 +45,7 @@ pub(crate) fn freeze(scan: &Scan, patterns: &[&RulePattern]) -> Result<Vec<u8>, 
 pub(crate) struct Thawed {
     pub scan: &'static [u8],
     patterns: HashMap<&'static str, &'static [u8]>,
+    files: Vec<&'static [u8]>,
 }
 
 impl Thawed {
@@ -48,10 +59,30 @@ impl Thawed {
                 .map_err(|_| FrozenError::Malformed("pattern key"))?;
             patterns.insert(key, cur.take()?);
         }
+        let n = cur.u32()? as usize;
+        let mut files = Vec::with_capacity(n.min(256));
+        for _ in 0..n {
+            files.push(cur.take()?);
+        }
         if !cur.at_end() {
             return Err(FrozenError::Malformed("trailing bytes"));
         }
-        Ok(Thawed { scan, patterns })
+        Ok(Thawed {
+            scan,
+            patterns,
+            files,
+        })
+    }
+
+    /// Source file `i` as parsed, if it reads back (else it is parsed).
+    pub(crate) fn file(&self, i: usize) -> Option<super::RawFile> {
+        match super::raw::read(self.files.get(i)?) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                tracing::warn!("frozen rule file unusable ({e}); parsing it");
+                None
+            }
+        }
     }
 
     /// The pattern compiled from `source` (after `ascii_escapes`), if it
