@@ -17,14 +17,14 @@
 
 use super::frozen::{self, Cursor, FrozenError, len32, put, put_bytes};
 use super::gate::Factor;
-use super::pattern::{Flavour, RulePattern, Shape, fixed_words, read_pair};
+use super::pattern::{Flavour, RulePattern, Shape, fixed_prefixes, fixed_words, read_pair};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{LazyLock, Mutex};
 
 const BUILTIN: &[u8] = include_bytes!("builtin.bin");
 
 /// What the seal says this file is: a change of layout changes it.
-const FORMAT: &[u8] = b"s54 built-in patterns, layout 2";
+const FORMAT: &[u8] = b"s54 built-in patterns, layout 3";
 
 /// A built-in pattern's frozen parts.
 pub(crate) struct Frozen {
@@ -32,9 +32,13 @@ pub(crate) struct Frozen {
     pub pair: &'static [u8],
     pub words: Vec<Factor>,
     pub shape: Shape,
+    /// What every match starts with, for a pattern searched across whole
+    /// texts (a literal prefilter); empty otherwise.
+    pub prefixes: Vec<Vec<u8>>,
 }
 
-type Key = (bool, &'static str);
+/// Case-insensitive?, searched across whole texts?, the pattern.
+type Key = (bool, bool, &'static str);
 /// Each pattern's NFA pair and words, still frozen.
 type Table = HashMap<Key, (&'static [u8], &'static [u8])>;
 
@@ -61,7 +65,13 @@ fn split(payload: &'static [u8]) -> Result<Table, FrozenError> {
             .ok_or(FrozenError::Malformed("empty key"))?;
         let source =
             std::str::from_utf8(source).map_err(|_| FrozenError::Malformed("pattern key"))?;
-        table.insert((flag == 1, source), (cur.take()?, cur.take()?));
+        if flag > 3 {
+            return Err(FrozenError::Malformed("key flags"));
+        }
+        table.insert(
+            (flag & 1 != 0, flag & 2 != 0, source),
+            (cur.take()?, cur.take()?),
+        );
     }
     if !cur.at_end() {
         return Err(FrozenError::Malformed("trailing bytes"));
@@ -71,10 +81,15 @@ fn split(payload: &'static [u8]) -> Result<Table, FrozenError> {
 
 /// The frozen parts of the pattern `source` (as compiled), if it is in
 /// the table and its words read back.
-pub(crate) fn lookup(case_insensitive: bool, source: &str) -> Option<Frozen> {
-    let (pair, words) = TABLE.get(&(case_insensitive, source))?;
+pub(crate) fn lookup(case_insensitive: bool, whole_text: bool, source: &str) -> Option<Frozen> {
+    let (pair, words) = TABLE.get(&(case_insensitive, whole_text, source))?;
     match read_words(words) {
-        Ok((words, shape)) => Some(Frozen { pair, words, shape }),
+        Ok((words, shape, prefixes)) => Some(Frozen {
+            pair,
+            words,
+            shape,
+            prefixes,
+        }),
         Err(e) => {
             tracing::warn!("frozen built-in pattern unusable ({e}); compiling it");
             None
@@ -83,14 +98,14 @@ pub(crate) fn lookup(case_insensitive: bool, source: &str) -> Option<Frozen> {
 }
 
 /// Every built-in pattern built so far in this process, for [`freeze`].
-static BUILT: Mutex<BTreeSet<(bool, String)>> = Mutex::new(BTreeSet::new());
+static BUILT: Mutex<BTreeSet<(bool, bool, String)>> = Mutex::new(BTreeSet::new());
 
 /// Notes that the pattern `source` was built.
-pub(crate) fn record(case_insensitive: bool, source: &str) {
+pub(crate) fn record(case_insensitive: bool, whole_text: bool, source: &str) {
     BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .insert((case_insensitive, source.to_string()));
+        .insert((case_insensitive, whole_text, source.to_string()));
 }
 
 /// Every built-in pattern built so far, compiled now and frozen: what
@@ -103,7 +118,7 @@ pub fn freeze() -> Result<Vec<u8>, FrozenError> {
         .clone();
     let mut out = Vec::new();
     put(&mut out, len32(built.len())?);
-    for (case_insensitive, source) in &built {
+    for (case_insensitive, whole_text, source) in &built {
         let flavour = Flavour::Fixed {
             case_insensitive: *case_insensitive,
         };
@@ -118,19 +133,24 @@ pub fn freeze() -> Result<Vec<u8>, FrozenError> {
         if back.states() != fwd.states() || !same_groups(&back, fwd) {
             return Err(FrozenError::Malformed("groups do not read back"));
         }
-        let mut key = vec![u8::from(*case_insensitive)];
+        let mut key = vec![u8::from(*case_insensitive) | (u8::from(*whole_text) << 1)];
         key.extend_from_slice(source.as_bytes());
         put_bytes(&mut out, &key)?;
         put_bytes(&mut out, &pair)?;
         let words = fixed_words(source, *case_insensitive);
-        put_bytes(&mut out, &write_words(&words, &nfas.shape)?)?;
+        let prefixes = if *whole_text {
+            fixed_prefixes(source, *case_insensitive)
+        } else {
+            Vec::new()
+        };
+        put_bytes(&mut out, &write_words(&words, &nfas.shape, &prefixes)?)?;
     }
     Ok(frozen::seal(frozen::fingerprint([FORMAT]), &out))
 }
 
 /// Every built-in pattern built so far (case-insensitive?, pattern as
 /// compiled), in order.
-pub fn built() -> Vec<(bool, String)> {
+pub fn built() -> Vec<(bool, bool, String)> {
     BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -149,7 +169,11 @@ fn same_groups(
         && a.all_names().eq(b.all_names())
 }
 
-fn write_words(words: &[Factor], shape: &Shape) -> Result<Vec<u8>, FrozenError> {
+fn write_words(
+    words: &[Factor],
+    shape: &Shape,
+    prefixes: &[Vec<u8>],
+) -> Result<Vec<u8>, FrozenError> {
     let mut out = Vec::new();
     put(&mut out, len32(words.len())?);
     for factor in words {
@@ -161,10 +185,17 @@ fn write_words(words: &[Factor], shape: &Shape) -> Result<Vec<u8>, FrozenError> 
     out.push(u8::from(shape.anchored_start) | (u8::from(shape.anchored_end) << 1));
     put(&mut out, shape.min_len.unwrap_or(u32::MAX));
     put(&mut out, shape.max_len.unwrap_or(u32::MAX));
+    put(&mut out, len32(prefixes.len())?);
+    for prefix in prefixes {
+        put_bytes(&mut out, prefix)?;
+    }
     Ok(out)
 }
 
-fn read_words(bytes: &[u8]) -> Result<(Vec<Factor>, Shape), FrozenError> {
+/// Words, shape and prefixes, as [`write_words`] wrote them.
+type Extras = (Vec<Factor>, Shape, Vec<Vec<u8>>);
+
+fn read_words(bytes: &[u8]) -> Result<Extras, FrozenError> {
     let mut cur = Cursor::new(bytes);
     let n = cur.u32()? as usize;
     let mut words = Vec::with_capacity(n.min(64));
@@ -187,10 +218,15 @@ fn read_words(bytes: &[u8]) -> Result<(Vec<Factor>, Shape), FrozenError> {
         min_len: len(cur.u32()?),
         max_len: len(cur.u32()?),
     };
+    let n = cur.u32()? as usize;
+    let mut prefixes = Vec::with_capacity(n.min(64));
+    for _ in 0..n {
+        prefixes.push(cur.take()?.to_vec());
+    }
     if !cur.at_end() {
         return Err(FrozenError::Malformed("trailing bytes"));
     }
-    Ok((words, shape))
+    Ok((words, shape, prefixes))
 }
 
 #[cfg(test)]
@@ -206,8 +242,11 @@ mod tests {
             "src/rules/builtin.bin is stale: run `cargo run --release --example freeze_rules`"
         );
         // And a run reads every one of them from it.
-        for (case_insensitive, source) in built() {
-            assert!(lookup(case_insensitive, &source).is_some(), "{source}");
+        for (case_insensitive, whole_text, source) in built() {
+            assert!(
+                lookup(case_insensitive, whole_text, &source).is_some(),
+                "{source}"
+            );
         }
     }
 
@@ -238,12 +277,16 @@ mod tests {
             anchored_start: false,
             anchored_end: true,
         };
-        let bytes = write_words(&words, &shape).unwrap();
-        assert_eq!(read_words(&bytes).unwrap(), (words, shape));
+        let prefixes = vec![b"(".to_vec(), b"on behalf".to_vec()];
+        let bytes = write_words(&words, &shape, &prefixes).unwrap();
+        assert_eq!(read_words(&bytes).unwrap(), (words, shape, prefixes));
         for cut in 0..bytes.len() {
             assert!(read_words(&bytes[..cut]).is_err(), "cut at {cut}");
         }
-        let none = write_words(&[], &Shape::default()).unwrap();
-        assert_eq!(read_words(&none).unwrap(), (vec![], Shape::default()));
+        let none = write_words(&[], &Shape::default(), &[]).unwrap();
+        assert_eq!(
+            read_words(&none).unwrap(),
+            (vec![], Shape::default(), vec![])
+        );
     }
 }

@@ -18,7 +18,7 @@ use regex_automata::{
         backtrack::{self, BoundedBacktracker},
         pikevm::{self, PikeVM},
     },
-    util::{captures::Captures, iter, pool::Pool, syntax},
+    util::{captures::Captures, iter, pool::Pool, prefilter::Prefilter, syntax},
 };
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::Arc;
@@ -207,6 +207,8 @@ struct Compiled {
     source: Box<str>,
     flavour: Flavour,
     shape: Shape,
+    /// A literal prefilter's needles (none if empty).
+    prefixes: Vec<Vec<u8>>,
     /// Built now, or thawed: read back from its frozen NFAs when first
     /// searched (compiled from `source` should that fail).
     searcher: Deferred<Searcher>,
@@ -296,7 +298,8 @@ impl RulePattern {
             source: source.into(),
             flavour,
             shape,
-            searcher: Deferred::ready(Searcher::new(forward, reverse)?),
+            prefixes: Vec::new(),
+            searcher: Deferred::ready(Searcher::new(forward, reverse, &[])?),
         })))
     }
 
@@ -312,10 +315,24 @@ impl RulePattern {
         shape: Shape,
         pair: &'static [u8],
     ) -> RulePattern {
+        RulePattern::deferred_with_prefilter(source, flavour, shape, Vec::new(), pair)
+    }
+
+    /// [`RulePattern::deferred_as`] with a literal prefilter: `prefixes`
+    /// (one of which every match starts with) let the forward search skip
+    /// to where a match can start.
+    fn deferred_with_prefilter(
+        source: &str,
+        flavour: Flavour,
+        shape: Shape,
+        prefixes: Vec<Vec<u8>>,
+        pair: &'static [u8],
+    ) -> RulePattern {
         RulePattern(Arc::new(Compiled {
             source: source.into(),
             flavour,
             shape,
+            prefixes,
             searcher: Deferred::frozen(pair),
         }))
     }
@@ -324,14 +341,14 @@ impl RulePattern {
     /// now. `None` only if its source no longer compiles, which the sealed
     /// file rules out.
     fn searcher(&self) -> Option<&Searcher> {
-        let (source, flavour) = (&self.0.source, self.0.flavour);
+        let (source, flavour, prefixes) = (&self.0.source, self.0.flavour, &self.0.prefixes);
         self.0.searcher.get(|pair| {
             let built = match read_pair(pair) {
-                Ok((fwd, rev)) => Searcher::new(fwd, rev),
+                Ok((fwd, rev)) => Searcher::new(fwd, rev, prefixes),
                 Err(e) => {
                     tracing::warn!("frozen pattern unusable ({e}); compiling it");
                     RulePattern::nfas(source, flavour)
-                        .and_then(|nfas| Searcher::new(nfas.forward, nfas.reverse))
+                        .and_then(|nfas| Searcher::new(nfas.forward, nfas.reverse, prefixes))
                 }
             };
             built
@@ -352,7 +369,7 @@ pub(crate) fn read_pair(pair: &[u8]) -> Result<(NFA, NFA), super::frozen::Frozen
 }
 
 impl Searcher {
-    fn new(forward: NFA, reverse: NFA) -> Result<Searcher, PatternError> {
+    fn new(forward: NFA, reverse: NFA, prefixes: &[Vec<u8>]) -> Result<Searcher, PatternError> {
         let err = |e: hybrid::BuildError| PatternError(e.to_string());
         let config = || {
             hybrid::dfa::Config::new()
@@ -360,8 +377,17 @@ impl Searcher {
                 .skip_cache_capacity_check(true)
                 .unicode_word_boundary(true)
         };
+        let prefilter = if prefixes.is_empty() {
+            None
+        } else {
+            Prefilter::new(MatchKind::LeftmostFirst, prefixes)
+        };
         let fwd = hybrid::dfa::Builder::new()
-            .configure(config())
+            .configure(
+                config()
+                    .specialize_start_states(prefilter.is_some())
+                    .prefilter(prefilter),
+            )
             .build_from_nfa(forward.clone())
             .map_err(err)?;
         let rev = hybrid::dfa::Builder::new()
@@ -649,18 +675,24 @@ impl Fixed {
             case_insensitive,
             words: Arc::new(words),
         };
-        if prefilter {
-            return Fixed::new_meta(pat, case_insensitive)
-                .map(|re| fixed(FixedRegex::Meta(re), std::sync::OnceLock::new()));
-        }
-        super::builtin::record(case_insensitive, pat);
+        super::builtin::record(case_insensitive, prefilter, pat);
         let flavour = Flavour::Fixed { case_insensitive };
-        if let Some(frozen) = super::builtin::lookup(case_insensitive, pat) {
-            let re = RulePattern::deferred_as(pat, flavour, frozen.shape, frozen.pair);
+        if let Some(frozen) = super::builtin::lookup(case_insensitive, prefilter, pat) {
+            let re = RulePattern::deferred_with_prefilter(
+                pat,
+                flavour,
+                frozen.shape,
+                frozen.prefixes,
+                frozen.pair,
+            );
             return Ok(fixed(
                 FixedRegex::Lazy(re),
                 std::sync::OnceLock::from(frozen.words),
             ));
+        }
+        if prefilter {
+            return Fixed::new_meta(pat, case_insensitive)
+                .map(|re| fixed(FixedRegex::Meta(re), std::sync::OnceLock::new()));
         }
         let nfas = RulePattern::nfas(pat, flavour)?;
         if nfas.unicode {
@@ -858,6 +890,31 @@ where
     })
 }
 
+/// The literals every match of a built-in pattern starts with, for a
+/// prefilter; empty when there are none worth one (an empty or unbounded
+/// set).
+pub(crate) fn fixed_prefixes(source: &str, case_insensitive: bool) -> Vec<Vec<u8>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let parse = |unicode: bool| {
+        let config = syntax::Config::new()
+            .case_insensitive(case_insensitive)
+            .unicode(unicode)
+            .utf8(unicode);
+        syntax::parse_with(source, &config)
+    };
+    let Ok(hir) = parse(false).or_else(|_| parse(true)) else {
+        return Vec::new();
+    };
+    let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    seq.optimize_for_prefix_by_preference();
+    match seq.literals() {
+        Some(lits) if !lits.is_empty() && lits.iter().all(|l| !l.is_empty()) => {
+            lits.iter().map(|l| l.as_bytes().to_vec()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The words every match of a built-in pattern needs (`rules::gate`).
 pub(crate) fn fixed_words(source: &str, case_insensitive: bool) -> Vec<super::gate::Factor> {
     let parse = |unicode: bool| {
@@ -971,7 +1028,7 @@ mod tests {
         crate::score::warm_up();
         let built = super::super::builtin::built();
         assert!(built.len() >= 25, "{} built-in patterns", built.len());
-        for (case_insensitive, source) in built {
+        for (case_insensitive, _, source) in built {
             let nfas = RulePattern::nfas(&source, Flavour::Fixed { case_insensitive }).unwrap();
             assert!(!nfas.unicode, "built in Unicode mode: {source}");
         }
@@ -1013,8 +1070,8 @@ mod tests {
             .map(String::from),
         );
         let mut patterns = 0;
-        for (case_insensitive, source) in super::super::builtin::built() {
-            let lazy = Fixed::new(&source, case_insensitive, false).unwrap();
+        for (case_insensitive, whole_text, source) in super::super::builtin::built() {
+            let lazy = Fixed::new(&source, case_insensitive, whole_text).unwrap();
             assert!(matches!(lazy.re, FixedRegex::Lazy(_)));
             let meta = Fixed {
                 re: FixedRegex::Meta(Fixed::new_meta(&source, case_insensitive).unwrap()),
