@@ -895,14 +895,7 @@ where
 /// set).
 pub(crate) fn fixed_prefixes(source: &str, case_insensitive: bool) -> Vec<Vec<u8>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let parse = |unicode: bool| {
-        let config = syntax::Config::new()
-            .case_insensitive(case_insensitive)
-            .unicode(unicode)
-            .utf8(unicode);
-        syntax::parse_with(source, &config)
-    };
-    let Ok(hir) = parse(false).or_else(|_| parse(true)) else {
+    let Some(hir) = fixed_hir(source, case_insensitive) else {
         return Vec::new();
     };
     let mut seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
@@ -917,6 +910,13 @@ pub(crate) fn fixed_prefixes(source: &str, case_insensitive: bool) -> Vec<Vec<u8
 
 /// The words every match of a built-in pattern needs (`rules::gate`).
 pub(crate) fn fixed_words(source: &str, case_insensitive: bool) -> Vec<super::gate::Factor> {
+    fixed_hir(source, case_insensitive)
+        .map(|hir| super::gate::factors(&hir))
+        .unwrap_or_default()
+}
+
+/// A built-in pattern parsed as [`Flavour::Fixed`] compiles it.
+fn fixed_hir(source: &str, case_insensitive: bool) -> Option<regex_syntax::hir::Hir> {
     let parse = |unicode: bool| {
         let config = syntax::Config::new()
             .case_insensitive(case_insensitive)
@@ -924,10 +924,7 @@ pub(crate) fn fixed_words(source: &str, case_insensitive: bool) -> Vec<super::ga
             .utf8(unicode);
         syntax::parse_with(source, &config)
     };
-    parse(false)
-        .or_else(|_| parse(true))
-        .map(|hir| super::gate::factors(&hir))
-        .unwrap_or_default()
+    parse(false).or_else(|_| parse(true)).ok()
 }
 
 #[cfg(test)]
