@@ -510,6 +510,45 @@ impl RulePattern {
         self.search(&Input::new(text).anchored(Anchored::Yes))
     }
 
+    /// How many matches [`RulePattern::find_iter`] gives, counted no
+    /// further than `enough`. A pattern that cannot match the empty string
+    /// is counted by the forward DFA alone: where a match ends is where the
+    /// next search starts, and where it starts (the reverse search, half
+    /// the work) is never needed.
+    pub fn count(&self, text: &str, enough: usize) -> usize {
+        let Some(s) = self.searcher() else {
+            return 0;
+        };
+        if s.re.forward().get_nfa().has_empty() {
+            return self.find_iter(text).take(enough).count();
+        }
+        let mut cache = s.caches.get();
+        let (mut n, mut at) = (0, 0);
+        while n < enough {
+            let input = Input::new(text).range(at..);
+            if self.0.shape.impossible(&input) {
+                break;
+            }
+            let end = match s
+                .re
+                .forward()
+                .try_search_fwd(&mut cache.regex.as_parts_mut().0, &input)
+            {
+                Ok(found) => found.map(|m| m.offset()),
+                Err(_) => s
+                    .pikevm
+                    .find(cache.pikevm(&s.pikevm), input)
+                    .map(|m| m.end()),
+            };
+            match end {
+                // Not empty, so it ends past `at`: the loop ends.
+                Some(end) if end > at => (n, at) = (n + 1, end),
+                _ => break,
+            }
+        }
+        n
+    }
+
     /// Successive non-overlapping matches.
     pub fn find_iter<'r, 'h>(&'r self, text: &'h str) -> impl Iterator<Item = Match> + 'r
     where
@@ -1188,8 +1227,44 @@ mod tests {
         let m = re.find(text).unwrap();
         assert_eq!(&text[m.start()..m.end()], "née");
         assert_eq!(re.find_iter(text).count(), 1);
+        assert_eq!(re.count(text, usize::MAX), 1);
         assert!(re.find_at_start(text).is_none());
         assert!(!re.is_match("— Café ébène"));
+    }
+
+    #[test]
+    fn counting_agrees_with_iterating_and_stops_when_told() {
+        let rules = crate::rules::Rulebook::embedded().unwrap();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/statements");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .collect();
+        texts.extend(["".into(), "LLP LLP llp".into(), "ab aab b".into()]);
+        let mut patterns: Vec<RulePattern> = [
+            "english_words",
+            "entity_llp",
+            "entity_lp",
+            "entity_public",
+            "entity_company",
+        ]
+        .iter()
+        .map(|k| rules.lexicon(k).unwrap().clone())
+        .collect();
+        // Empty matches, counted as the iterator steps over them.
+        patterns.extend(["a*", r"", "(?:ab)?b"].map(|p| compile(p).unwrap()));
+        let mut matched = 0;
+        for re in &patterns {
+            for text in &texts {
+                let all = re.find_iter(text).count();
+                matched += all;
+                assert_eq!(re.count(text, usize::MAX), all, "{re:?} on {text:.40?}");
+                for enough in [0, 1, 2, 5] {
+                    assert_eq!(re.count(text, enough), all.min(enough), "{re:?} {enough}");
+                }
+            }
+        }
+        assert!(matched > 100, "the fixtures hardly match: {matched}");
     }
 
     #[test]

@@ -6,21 +6,23 @@
 use crate::domain::{Document, EntityType};
 use crate::rules::Rulebook;
 
-fn count(rules: &Rulebook, key: &str, text: &str) -> usize {
-    rules
-        .lexicon(key)
-        .map(|re| re.find_iter(text).count())
-        .unwrap_or(0)
+/// Matches of the lexicon entry `key` in `text`, counted up to `enough`.
+fn count(rules: &Rulebook, key: &str, text: &str, enough: usize) -> usize {
+    rules.lexicon(key).map_or(0, |re| re.count(text, enough))
 }
 
 /// Infers the entity type from the document text.
 pub fn infer(doc: &Document, rules: &Rulebook) -> EntityType {
     let t = &doc.text;
-    let llp = count(rules, "entity_llp", t);
-    let lp = count(rules, "entity_lp", t);
-    let partnership = count(rules, "entity_partnership", t);
-    let public = count(rules, "entity_public", t);
-    let company = count(rules, "entity_company", t);
+    // The tests below read `llp` only up to 2, and `company` only up to 3
+    // or one more than the counts it is compared with: a statement naming
+    // its company form on every page is not scanned to its end.
+    let llp = count(rules, "entity_llp", t, 2);
+    let lp = count(rules, "entity_lp", t, usize::MAX);
+    let partnership = count(rules, "entity_partnership", t, usize::MAX);
+    let public = count(rules, "entity_public", t, usize::MAX);
+    let enough = 3.max(public + 1).max(lp + 1).max(partnership + 1);
+    let company = count(rules, "entity_company", t, enough);
     if public >= 2 && public >= company {
         return EntityType::PublicBody;
     }

@@ -1069,10 +1069,6 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         ),
     }
     let words = word_count(&doc.text);
-    let english = rules
-        .lexicon("english_words")
-        .map(|re| re.find_iter(&doc.text).count())
-        .unwrap_or(0);
     if scanned || words < 20 {
         f.push(
             "GUID-english",
@@ -1081,9 +1077,15 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
             vec![],
         );
     } else {
+        // English when at least 8 words in 100 are common English words:
+        // counting stops there.
+        let enough = (words * 8).div_ceil(100);
+        let english = rules
+            .lexicon("english_words")
+            .map_or(0, |re| re.count(&doc.text, enough));
         f.push(
             "GUID-english",
-            st(english * 100 >= words * 8).warnish(),
+            st(english >= enough).warnish(),
             Vars::default(),
             vec![],
         );
