@@ -12,7 +12,7 @@
 use super::frozen::Deferred;
 use regex::{Regex, RegexBuilder};
 use regex_automata::{
-    Anchored, Input, Match, MatchKind, hybrid, meta,
+    Anchored, Input, Match, MatchError, MatchKind, hybrid, meta,
     nfa::thompson::{
         self, NFA, WhichCaptures,
         backtrack::{self, BoundedBacktracker},
@@ -117,7 +117,9 @@ type CacheFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe
 /// One search's scratch space: the lazy DFAs' and, made on first need,
 /// the group readers'.
 struct Caches {
-    regex: hybrid::regex::Cache,
+    forward: hybrid::dfa::Cache,
+    /// Made at the first search that needs a match's start.
+    reverse: Option<hybrid::dfa::Cache>,
     pikevm: Option<pikevm::Cache>,
     backtrack: Option<backtrack::Cache>,
 }
@@ -215,7 +217,12 @@ struct Compiled {
 }
 
 struct Searcher {
-    re: hybrid::regex::Regex,
+    forward: hybrid::dfa::DFA,
+    /// The reverse lazy DFA, finding where a match starts: built when a
+    /// search first needs one. A pattern only asked whether it matches, or
+    /// how often, never reads its reverse NFA back (stop 18).
+    reverse: std::sync::OnceLock<Option<hybrid::dfa::DFA>>,
+    reverse_from: ReverseFrom,
     caches: Pool<Caches, CacheFn>,
     /// Reads a match's groups, and searches if the lazy DFAs give up (a
     /// Unicode `\B` on non-ASCII text): a wrong "no match" would be a wrong
@@ -223,6 +230,14 @@ struct Searcher {
     pikevm: PikeVM,
     /// Reads a short match's groups faster than the PikeVM (as `meta` does).
     backtrack: BoundedBacktracker,
+}
+
+/// Where a searcher's reverse NFA comes from.
+enum ReverseFrom {
+    Built(NFA),
+    /// Its frozen bytes, read back when first needed (and the pattern
+    /// compiled again should they not read back).
+    Frozen(&'static [u8]),
 }
 
 impl std::fmt::Debug for RulePattern {
@@ -299,7 +314,7 @@ impl RulePattern {
             flavour,
             shape,
             prefixes: Vec::new(),
-            searcher: Deferred::ready(Searcher::new(forward, reverse, &[])?),
+            searcher: Deferred::ready(Searcher::new(forward, ReverseFrom::Built(reverse), &[])?),
         })))
     }
 
@@ -343,18 +358,93 @@ impl RulePattern {
     fn searcher(&self) -> Option<&Searcher> {
         let (source, flavour, prefixes) = (&self.0.source, self.0.flavour, &self.0.prefixes);
         self.0.searcher.get(|pair| {
-            let built = match read_pair(pair) {
-                Ok((fwd, rev)) => Searcher::new(fwd, rev, prefixes),
+            // Only the forward NFA now: the reverse one follows it.
+            let built = match super::frozen::decode(pair) {
+                Ok((fwd, used)) => Searcher::new(fwd, ReverseFrom::Frozen(&pair[used..]), prefixes),
                 Err(e) => {
                     tracing::warn!("frozen pattern unusable ({e}); compiling it");
-                    RulePattern::nfas(source, flavour)
-                        .and_then(|nfas| Searcher::new(nfas.forward, nfas.reverse, prefixes))
+                    RulePattern::nfas(source, flavour).and_then(|nfas| {
+                        Searcher::new(nfas.forward, ReverseFrom::Built(nfas.reverse), prefixes)
+                    })
                 }
             };
             built
                 .inspect_err(|e| tracing::error!("rule pattern {source:?} does not build: {e}"))
                 .ok()
         })
+    }
+}
+
+impl RulePattern {
+    /// The searcher's reverse lazy DFA, built on first need: from its frozen
+    /// NFA, or (should that not read back) from the pattern compiled again.
+    /// `None` only if neither builds; the PikeVM then finds matches.
+    fn reverse<'s>(&self, s: &'s Searcher) -> Option<&'s hybrid::dfa::DFA> {
+        s.reverse
+            .get_or_init(|| {
+                let nfa = match &s.reverse_from {
+                    ReverseFrom::Built(nfa) => Ok(nfa.clone()),
+                    ReverseFrom::Frozen(bytes) => {
+                        super::frozen::decode(bytes).and_then(|(nfa, used)| {
+                            if used == bytes.len() && nfa.is_reverse() {
+                                Ok(nfa)
+                            } else {
+                                Err(super::frozen::FrozenError::Malformed("pattern length"))
+                            }
+                        })
+                    }
+                };
+                let nfa = nfa.or_else(|e| {
+                    tracing::warn!("frozen reverse pattern unusable ({e}); compiling it");
+                    RulePattern::nfas(&self.0.source, self.0.flavour).map(|n| n.reverse)
+                });
+                nfa.and_then(Searcher::reverse_dfa)
+                    .inspect_err(|e| {
+                        tracing::error!("reverse of {:?} does not build: {e}", self.0.source)
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// The leftmost-first match in `input`, as `hybrid::regex::Regex`
+    /// finds it: its end by the forward DFA, then its start by the reverse
+    /// one (unless the search is anchored or the match empty at its start).
+    /// An error where the lazy DFAs give up.
+    fn try_find(
+        &self,
+        s: &Searcher,
+        cache: &mut Caches,
+        input: &Input<'_>,
+    ) -> Result<Option<Match>, MatchError> {
+        let Some(end) = s.forward.try_search_fwd(&mut cache.forward, input)? else {
+            return Ok(None);
+        };
+        let anchored = match input.get_anchored() {
+            Anchored::No => s.forward.get_nfa().is_always_start_anchored(),
+            Anchored::Yes | Anchored::Pattern(_) => true,
+        };
+        if input.start() == end.offset() || anchored {
+            return Ok(Some(Match::new(end.pattern(), input.start()..end.offset())));
+        }
+        let Some(rev) = self.reverse(s) else {
+            return Err(MatchError::gave_up(end.offset()));
+        };
+        let rcache = cache.reverse.get_or_insert_with(|| rev.create_cache());
+        let back = input
+            .clone()
+            .span(input.start()..end.offset())
+            .anchored(Anchored::Yes)
+            .earliest(false);
+        match rev.try_search_rev(rcache, &back)? {
+            Some(start) => Ok(Some(Match::new(
+                end.pattern(),
+                start.offset()..end.offset(),
+            ))),
+            // Cannot happen (the reverse DFA matches what the forward one
+            // did); the PikeVM decides if it does.
+            None => Err(MatchError::gave_up(end.offset())),
+        }
     }
 }
 
@@ -369,14 +459,18 @@ pub(crate) fn read_pair(pair: &[u8]) -> Result<(NFA, NFA), super::frozen::Frozen
 }
 
 impl Searcher {
-    fn new(forward: NFA, reverse: NFA, prefixes: &[Vec<u8>]) -> Result<Searcher, PatternError> {
-        let err = |e: hybrid::BuildError| PatternError(e.to_string());
-        let config = || {
-            hybrid::dfa::Config::new()
-                .cache_capacity(SIZE_LIMIT)
-                .skip_cache_capacity_check(true)
-                .unicode_word_boundary(true)
-        };
+    fn config() -> hybrid::dfa::Config {
+        hybrid::dfa::Config::new()
+            .cache_capacity(SIZE_LIMIT)
+            .skip_cache_capacity_check(true)
+            .unicode_word_boundary(true)
+    }
+
+    fn new(
+        forward: NFA,
+        reverse_from: ReverseFrom,
+        prefixes: &[Vec<u8>],
+    ) -> Result<Searcher, PatternError> {
         let prefilter = if prefixes.is_empty() {
             None
         } else {
@@ -384,39 +478,44 @@ impl Searcher {
         };
         let fwd = hybrid::dfa::Builder::new()
             .configure(
-                config()
+                Searcher::config()
                     .specialize_start_states(prefilter.is_some())
                     .prefilter(prefilter),
             )
             .build_from_nfa(forward.clone())
-            .map_err(err)?;
-        let rev = hybrid::dfa::Builder::new()
-            .configure(
-                config()
-                    .prefilter(None)
-                    .specialize_start_states(false)
-                    .match_kind(MatchKind::All),
-            )
-            .build_from_nfa(reverse)
-            .map_err(err)?;
+            .map_err(|e| PatternError(e.to_string()))?;
         let backtrack = BoundedBacktracker::new_from_nfa(forward.clone())
             .map_err(|e| PatternError(e.to_string()))?;
         let pikevm = PikeVM::new_from_nfa(forward).map_err(|e| PatternError(e.to_string()))?;
-        let (f, r) = (fwd.clone(), rev.clone());
+        let f = fwd.clone();
         let make: CacheFn = Box::new(move || Caches {
-            regex: hybrid::regex::Builder::new()
-                .build_from_dfas(f.clone(), r.clone())
-                .create_cache(),
+            forward: f.create_cache(),
+            reverse: None,
             pikevm: None,
             backtrack: None,
         });
-        let re = hybrid::regex::Builder::new().build_from_dfas(fwd, rev);
         Ok(Searcher {
-            re,
+            forward: fwd,
+            reverse: std::sync::OnceLock::new(),
+            reverse_from,
             caches: Pool::new(make),
             pikevm,
             backtrack,
         })
+    }
+
+    /// The reverse lazy DFA of `nfa`: every match kind, so an anchored
+    /// search from a match's end runs back to its leftmost start.
+    fn reverse_dfa(nfa: NFA) -> Result<hybrid::dfa::DFA, PatternError> {
+        hybrid::dfa::Builder::new()
+            .configure(
+                Searcher::config()
+                    .prefilter(None)
+                    .specialize_start_states(false)
+                    .match_kind(MatchKind::All),
+            )
+            .build_from_nfa(nfa)
+            .map_err(|e| PatternError(e.to_string()))
     }
 }
 
@@ -430,7 +529,12 @@ impl RulePattern {
     /// compiled or read back.
     pub(crate) fn nfa_pair(&self) -> Option<(&NFA, &NFA)> {
         let s = self.0.searcher.built()?;
-        Some((s.re.forward().get_nfa(), s.re.reverse().get_nfa()))
+        let reverse = match (&s.reverse_from, s.reverse.get()) {
+            (ReverseFrom::Built(nfa), _) => nfa,
+            (_, Some(Some(rev))) => rev.get_nfa(),
+            _ => return None,
+        };
+        Some((s.forward.get_nfa(), reverse))
     }
 
     fn search(&self, input: &Input<'_>) -> Option<Match> {
@@ -439,7 +543,7 @@ impl RulePattern {
         }
         let s = self.searcher()?;
         let mut cache = s.caches.get();
-        match s.re.try_search(&mut cache.regex, input) {
+        match self.try_find(s, &mut cache, input) {
             Ok(m) => m,
             Err(_) => s.pikevm.find(cache.pikevm(&s.pikevm), input.clone()),
         }
@@ -463,7 +567,7 @@ impl RulePattern {
             return;
         };
         let mut cache = s.caches.get();
-        let span = match s.re.try_search(&mut cache.regex, input) {
+        let span = match self.try_find(s, &mut cache, input) {
             Ok(None) => return,
             Ok(Some(m)) => input
                 .clone()
@@ -490,11 +594,7 @@ impl RulePattern {
             return false;
         };
         let mut cache = s.caches.get();
-        match s
-            .re
-            .forward()
-            .try_search_fwd(&mut cache.regex.as_parts_mut().0, &input)
-        {
+        match s.forward.try_search_fwd(&mut cache.forward, &input) {
             Ok(m) => m.is_some(),
             Err(_) => s.pikevm.is_match(cache.pikevm(&s.pikevm), input),
         }
@@ -519,7 +619,7 @@ impl RulePattern {
         let Some(s) = self.searcher() else {
             return 0;
         };
-        if s.re.forward().get_nfa().has_empty() {
+        if s.forward.get_nfa().has_empty() {
             return self.find_iter(text).take(enough).count();
         }
         let mut cache = s.caches.get();
@@ -529,11 +629,7 @@ impl RulePattern {
             if self.0.shape.impossible(&input) {
                 break;
             }
-            let end = match s
-                .re
-                .forward()
-                .try_search_fwd(&mut cache.regex.as_parts_mut().0, &input)
-            {
+            let end = match s.forward.try_search_fwd(&mut cache.forward, &input) {
                 Ok(found) => found.map(|m| m.offset()),
                 Err(_) => s
                     .pikevm
@@ -1224,6 +1320,46 @@ mod tests {
     }
 
     #[test]
+    fn a_frozen_pattern_reads_its_reverse_nfa_only_when_a_start_is_needed() {
+        let source = ascii_escapes(r"\b(?:board|directors)\b");
+        let compiled = compile_escaped(&source).unwrap();
+        let (fwd, rev) = compiled.nfa_pair().unwrap();
+        let (mut fwd_bytes, mut pair) = (Vec::new(), Vec::new());
+        crate::rules::frozen::encode(fwd, &mut fwd_bytes).unwrap();
+        crate::rules::frozen::encode(rev, &mut pair).unwrap();
+        let reverse_at = fwd_bytes.len();
+        pair.splice(0..0, fwd_bytes);
+        let text = "Approved by the Board of Directors.";
+        let reverse_built = |re: &RulePattern| re.searcher().unwrap().reverse.get().is_some();
+
+        let deferred = RulePattern::deferred(&source, pair.clone().leak());
+        assert!(deferred.is_match(text));
+        assert_eq!(deferred.count(text, usize::MAX), 2);
+        assert!(!reverse_built(&deferred), "no start was asked for");
+        assert!(deferred.nfa_pair().is_none());
+        assert_eq!(deferred.find(text), compiled.find(text));
+        assert!(reverse_built(&deferred));
+        assert!(deferred.nfa_pair().is_some());
+        // An anchored search knows its start: still no reverse NFA.
+        let anchored = RulePattern::deferred(&source, pair.clone().leak());
+        assert_eq!(
+            anchored.find_at_start("Board"),
+            compiled.find_at_start("Board")
+        );
+        assert!(!reverse_built(&anchored));
+
+        // Reverse bytes that do not read back: the pattern is compiled for
+        // its reverse NFA, and finds what the compiled one finds.
+        let mut damaged = pair.clone();
+        damaged.truncate(reverse_at + 3);
+        let damaged = RulePattern::deferred(&source, damaged.leak());
+        assert!(damaged.is_match(text));
+        let found: Vec<Match> = damaged.find_iter(text).collect();
+        assert_eq!(found, compiled.find_iter(text).collect::<Vec<_>>());
+        assert_eq!(found.len(), 2);
+    }
+
+    #[test]
     fn a_pattern_the_lazy_dfa_gives_up_on_still_matches() {
         // `\p{L}` needs Unicode mode, where `\B` is Unicode-aware: the lazy
         // DFAs stop at the first non-ASCII byte and the PikeVM answers.
@@ -1233,8 +1369,8 @@ mod tests {
         let mut cache = searcher.caches.get();
         assert!(
             searcher
-                .re
-                .try_search(&mut cache.regex, &Input::new(text))
+                .forward
+                .try_search_fwd(&mut cache.forward, &Input::new(text))
                 .is_err()
         );
         drop(cache);
