@@ -637,7 +637,7 @@ impl RulePattern {
                     .map(|m| m.end()),
             };
             match end {
-                // Not empty, so it ends past `at`: the loop ends.
+                // Never empty here, so each match moves `at` on.
                 Some(end) if end > at => (n, at) = (n + 1, end),
                 _ => break,
             }
