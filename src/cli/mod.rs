@@ -161,27 +161,8 @@ pub enum Command {
     },
 }
 
-/// Transparent huge pages on or off for this process (Linux; a failure
-/// leaves the default). The binary turns them off before anything runs
-/// (`main.rs`): a one-shot `check` touches a few MB once, and zeroing a
-/// 2 MB page at each first touch cost it more than the pages save.
-/// Long-running commands turn them back on in [`run`].
-pub fn huge_pages(on: bool) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes
-    // nothing but this process's page-size policy.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, libc::c_ulong::from(!on), 0, 0, 0);
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = on;
-}
-
 /// Runs a parsed command line, returning the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    if !matches!(cli.command, Command::Check(_)) {
-        huge_pages(true);
-    }
     let result = match cli.command {
         Command::Check(args) => return check::run(args),
         Command::Import { file, db } => import::run(&file, &db.db),
