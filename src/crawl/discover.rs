@@ -291,6 +291,34 @@ pub struct SiteOutcome {
     pub fetched: usize,
     /// Failed fetches: (URL, error kind).
     pub errors: Vec<(String, &'static str)>,
+    /// Fetches that failed without an answer (timeout, too large, 5xx, …;
+    /// [`super::inconclusive_kind`]): the look is incomplete, so finding no
+    /// statement proves nothing and the site is tried again.
+    pub unread: Vec<Unread>,
+    /// Why the homepage could not be read, when it could not (the look
+    /// then found nothing at all).
+    pub homepage_error: Option<Unread>,
+}
+
+/// A fetch whose failure leaves a look at a site incomplete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unread {
+    pub url: String,
+    pub kind: String,
+    pub message: String,
+}
+
+impl SiteOutcome {
+    /// The site was read and nothing on the way failed without an answer:
+    /// no statement found is then evidence that none is published.
+    pub fn complete(&self) -> bool {
+        self.homepage.is_some() && self.homepage_error.is_none() && self.unread.is_empty()
+    }
+
+    /// The failure to show for an incomplete look (the homepage's first).
+    pub fn first_failure(&self) -> Option<&Unread> {
+        self.homepage_error.as_ref().or(self.unread.first())
+    }
 }
 
 /// A fetched page, as discovery sees it.
@@ -377,6 +405,12 @@ impl<'a> Discoverer<'a> {
             return Ok(r.clone());
         }
         let replay = self.log.done(url).await.map_err(DiscoverError::Log)?;
+        // A fetch that failed without an answer is tried again, not replayed.
+        let replay = replay.filter(|r| {
+            !r.error_kind
+                .as_deref()
+                .is_some_and(|k| super::inconclusive_kind(k, r.status))
+        });
         let res = if let Some(rec) = replay {
             match (rec.body, rec.error_kind) {
                 (Some(body), None) => Ok(Got {
@@ -393,12 +427,13 @@ impl<'a> Discoverer<'a> {
         } else {
             let (r, spent, robots) = self.fetch(url, self.fetcher.config().max_body).await;
             if let Err(e) = &r
-                && e.is_transient()
+                && e.is_inconclusive()
                 && self.memo.is_empty()
             {
-                // The first request of the job (the homepage) failing for a
-                // passing reason: retry the whole job later, record nothing.
-                return Err(DiscoverError::Transient(clone_err(e)));
+                // The first request of the job (the homepage) failing
+                // without an answer: retry the whole job later, record
+                // nothing.
+                return Err(DiscoverError::Transient(e.clone()));
             }
             let rec = FetchRecord::from_result(url, &r, spent);
             self.record_with_robots(robots, &rec).await?;
@@ -414,6 +449,16 @@ impl<'a> Discoverer<'a> {
                 Err(e) => {
                     tracing::debug!(url, error.kind = e.kind(), error = %e, "fetch failed");
                     self.outcome.errors.push((url.to_string(), e.kind()));
+                    let unread = Unread {
+                        url: url.to_string(),
+                        kind: e.kind().to_string(),
+                        message: e.to_string(),
+                    };
+                    if self.memo.is_empty() {
+                        self.outcome.homepage_error = Some(unread);
+                    } else if e.is_inconclusive() {
+                        self.outcome.unread.push(unread);
+                    }
                     Err(e.kind().to_string())
                 }
             }
@@ -426,7 +471,15 @@ impl<'a> Discoverer<'a> {
     pub async fn run(mut self, home: &Url) -> Result<SiteOutcome, DiscoverError> {
         let got = match self.get(home.as_str()).await? {
             Ok(g) => g,
-            Err(_) => return Ok(self.outcome),
+            Err(kind) => {
+                // Replayed from the log: the failure is known by kind only.
+                self.outcome.homepage_error.get_or_insert_with(|| Unread {
+                    url: home.to_string(),
+                    message: format!("the homepage '{home}' could not be read ({kind})"),
+                    kind,
+                });
+                return Ok(self.outcome);
+            }
         };
         self.outcome.homepage = Some(got.final_url.clone());
         let home_final = Url::parse(&got.final_url).unwrap_or_else(|_| home.clone());
@@ -646,6 +699,11 @@ impl<'a> Discoverer<'a> {
                 .map(|g| String::from_utf8_lossy(&g.bytes).into_owned()));
         }
         let replay = self.log.done(url).await.map_err(DiscoverError::Log)?;
+        let replay = replay.filter(|r| {
+            !r.error_kind
+                .as_deref()
+                .is_some_and(|k| super::inconclusive_kind(k, r.status))
+        });
         let body = if let Some(rec) = replay {
             rec.body
         } else {
@@ -655,6 +713,13 @@ impl<'a> Discoverer<'a> {
             self.outcome.fetched += 1;
             if let Err(e) = &r {
                 self.outcome.errors.push((url.to_string(), e.kind()));
+                if e.is_inconclusive() {
+                    self.outcome.unread.push(Unread {
+                        url: url.to_string(),
+                        kind: e.kind().to_string(),
+                        message: e.to_string(),
+                    });
+                }
             }
             rec.body
         };
@@ -761,26 +826,6 @@ pub async fn extract_doc(
             }
             (Document::from_extracted(source, ex), used_page)
         }
-    }
-}
-
-fn clone_err(e: &FetchError) -> FetchError {
-    match e {
-        FetchError::HttpStatus {
-            url,
-            status,
-            retry_after,
-        } => FetchError::HttpStatus {
-            url: url.clone(),
-            status: *status,
-            retry_after: *retry_after,
-        },
-        FetchError::Timeout { url } => FetchError::Timeout { url: url.clone() },
-        FetchError::RobotsUnavailable { url, reason } => FetchError::RobotsUnavailable {
-            url: url.clone(),
-            reason: reason.clone(),
-        },
-        other => FetchError::Other(format!("{} ({})", other, other.kind())),
     }
 }
 

@@ -153,7 +153,21 @@ impl Fetcher {
         cap: u64,
     ) -> (Result<Fetched, FetchError>, Duration) {
         let mut spent = Duration::ZERO;
-        let r = self.follow(url, gate, cap, &mut spent).await;
+        let r = self.follow(url, gate, Cap::Refuse(cap), &mut spent).await;
+        (r, spent)
+    }
+
+    /// [`Fetcher::get_timed`] that keeps the first `cap` bytes of a larger
+    /// body instead of refusing it (robots.txt: RFC 9309 §2.5 asks crawlers
+    /// to parse at least 500 KiB of a longer file).
+    pub async fn get_prefix_timed(
+        &self,
+        url: &str,
+        gate: Gate<'_>,
+        cap: u64,
+    ) -> (Result<Fetched, FetchError>, Duration) {
+        let mut spent = Duration::ZERO;
+        let r = self.follow(url, gate, Cap::Truncate(cap), &mut spent).await;
         (r, spent)
     }
 
@@ -161,7 +175,7 @@ impl Fetcher {
         &self,
         url: &str,
         gate: Gate<'_>,
-        cap: u64,
+        cap: Cap,
         spent: &mut Duration,
     ) -> Result<Fetched, FetchError> {
         let mut current = parse_http_url(url)?;
@@ -248,7 +262,11 @@ impl Fetcher {
         }
     }
 
-    async fn one_hop(&self, url: &Url, cap: u64) -> Result<Hop, FetchError> {
+    async fn one_hop(&self, url: &Url, cap: Cap) -> Result<Hop, FetchError> {
+        let (limit, truncate) = match cap {
+            Cap::Refuse(n) => (n, false),
+            Cap::Truncate(n) => (n, true),
+        };
         let mut resp = self
             .client
             .get(url.clone())
@@ -284,10 +302,10 @@ impl Fetcher {
                 retry_after,
             });
         }
-        if resp.content_length().is_some_and(|n| n > cap) {
+        if !truncate && resp.content_length().is_some_and(|n| n > limit) {
             return Err(FetchError::TooLarge {
                 url: url.to_string(),
-                limit: cap,
+                limit,
             });
         }
         let content_type = resp
@@ -297,10 +315,16 @@ impl Fetcher {
             .map(str::to_string);
         let mut bytes: Vec<u8> = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest(url, e))? {
-            if bytes.len() as u64 + chunk.len() as u64 > cap {
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
+                if truncate {
+                    // The rest is never read: the connection is dropped.
+                    let room = usize::try_from(limit).unwrap_or(usize::MAX) - bytes.len();
+                    bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    break;
+                }
                 return Err(FetchError::TooLarge {
                     url: url.to_string(),
-                    limit: cap,
+                    limit,
                 });
             }
             bytes.extend_from_slice(&chunk);
@@ -324,6 +348,13 @@ impl Fetcher {
 enum Hop {
     Done(Fetched),
     Redirect(Url),
+}
+
+/// What to do with a body larger than the cap.
+#[derive(Debug, Clone, Copy)]
+enum Cap {
+    Refuse(u64),
+    Truncate(u64),
 }
 
 /// Parses an absolute http(s) URL; any other scheme is refused.

@@ -23,7 +23,7 @@ use crate::domain::SourceKind;
 use std::time::Duration;
 
 /// Why a fetch failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
     #[error("invalid URL '{0}'")]
@@ -85,6 +85,15 @@ impl FetchError {
         }
     }
 
+    /// See [`inconclusive_kind`].
+    pub fn is_inconclusive(&self) -> bool {
+        let status = match self {
+            FetchError::HttpStatus { status, .. } => Some(*status),
+            _ => None,
+        };
+        inconclusive_kind(self.kind(), status)
+    }
+
     /// Worth trying again later (the site may answer then).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -95,6 +104,20 @@ impl FetchError {
             FetchError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
+    }
+}
+
+/// Whether a failed fetch of this kind (and HTTP status) says nothing about
+/// the page: the site could not be read (timeout, refused, trickle, too
+/// large, bad headers, 429 or 5xx, robots.txt unavailable). Such a failure
+/// is no evidence that no statement exists: the look is incomplete and
+/// retried. A 404 or a robots.txt refusal is an answer.
+pub fn inconclusive_kind(kind: &str, status: Option<u16>) -> bool {
+    match kind {
+        "dns" | "connect" | "timeout" | "too_large" | "robots_unavailable" | "network"
+        | "other" => true,
+        "http_status" => status.is_some_and(|s| s == 429 || s >= 500),
+        _ => false,
     }
 }
 

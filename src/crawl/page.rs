@@ -7,10 +7,35 @@ use crate::domain::Link;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-/// Pages larger than this are not parsed for links (a homepage is far smaller).
+/// Pages larger than this are parsed in two parts, their first
+/// [`HEAD_BYTES`] and their last [`TAIL_BYTES`]: a homepage is far smaller,
+/// and the footer, where the statement link usually is, comes last.
 const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
-/// At most this many links are kept from one page.
-const MAX_LINKS: usize = 5_000;
+const HEAD_BYTES: usize = 6 * 1024 * 1024;
+const TAIL_BYTES: usize = 2 * 1024 * 1024;
+/// At most this many links are kept from one page: the first
+/// [`FIRST_LINKS`] and the last [`LAST_LINKS`] (the footer's).
+const FIRST_LINKS: usize = 4_000;
+const LAST_LINKS: usize = 1_000;
+/// Ancestors looked at for a link's landmark (deeply nested pages).
+const MAX_REGION_DEPTH: usize = 256;
+/// Elements whose text is one block, and those that make an enclosing
+/// block not a leaf (a `p` inside an `li` would count twice).
+const BLOCK_TAGS: [&str; 12] = [
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "li",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+];
+const INNER_BLOCK_TAGS: [&str; 7] = ["p", "li", "td", "th", "h1", "h2", "h3"];
 
 #[derive(Debug, Clone, Default)]
 pub struct PageInfo {
@@ -41,7 +66,12 @@ fn sel(s: &str) -> Option<Selector> {
 /// main (by tag, ARIA role, or an id/class naming it), else `body`.
 fn region_of(el: ElementRef<'_>) -> &'static str {
     let mut node = el.parent();
+    let mut depth = 0;
     while let Some(n) = node {
+        depth += 1;
+        if depth > MAX_REGION_DEPTH {
+            break;
+        }
         if let Some(e) = n.value().as_element() {
             let tag = e.name();
             let role = e.attr("role").unwrap_or("");
@@ -70,10 +100,27 @@ fn region_of(el: ElementRef<'_>) -> &'static str {
 /// Parses an HTML page. Never fails: a page that cannot be read yields an
 /// empty [`PageInfo`].
 pub fn analyse(bytes: &[u8], page_url: &Url) -> PageInfo {
-    let mut info = PageInfo::default();
-    if bytes.len() > MAX_PAGE_BYTES {
-        return info;
+    if bytes.len() <= MAX_PAGE_BYTES {
+        return analyse_whole(bytes, page_url);
     }
+    // Cut at a tag's start so neither part begins or ends inside a tag.
+    let head_end = bytes[..HEAD_BYTES]
+        .iter()
+        .rposition(|&b| b == b'<')
+        .unwrap_or(HEAD_BYTES);
+    let tail_from = bytes.len() - TAIL_BYTES;
+    let tail_start = bytes[tail_from..]
+        .iter()
+        .position(|&b| b == b'<')
+        .map_or(bytes.len(), |i| tail_from + i);
+    let mut info = analyse_whole(&bytes[..head_end], page_url);
+    let tail = analyse_whole(&bytes[tail_start..], page_url);
+    info.links.extend(tail.links);
+    info
+}
+
+fn analyse_whole(bytes: &[u8], page_url: &Url) -> PageInfo {
+    let mut info = PageInfo::default();
     let html = Html::parse_document(&decode(bytes));
     let base = sel("base[href]")
         .and_then(|s| html.select(&s).next())
@@ -93,24 +140,23 @@ pub fn analyse(bytes: &[u8], page_url: &Url) -> PageInfo {
             .take(200)
             .collect();
     }
-    if let Some(s) = sel("h1, h2, h3, h4, h5, h6, p, li, td, th, blockquote, pre") {
-        info.blocks = html
-            .select(&s)
-            // Nested blocks (p inside li) would count twice: keep leaves.
-            .filter(|e| {
-                !e.descendent_elements().skip(1).any(|d| {
-                    matches!(
-                        d.value().name(),
-                        "p" | "li" | "td" | "th" | "h1" | "h2" | "h3"
-                    )
-                })
-            })
-            .map(|e| fold(&e.text().collect::<String>()))
-            .filter(|t| !t.is_empty())
-            .collect();
-    }
+    info.blocks = leaf_blocks(&html);
     if let Some(s) = sel("a[href]") {
-        for a in html.select(&s).take(MAX_LINKS) {
+        let mut anchors: Vec<ElementRef<'_>> = Vec::new();
+        let mut last: std::collections::VecDeque<ElementRef<'_>> =
+            std::collections::VecDeque::new();
+        for a in html.select(&s) {
+            if anchors.len() < FIRST_LINKS {
+                anchors.push(a);
+            } else {
+                if last.len() == LAST_LINKS {
+                    last.pop_front();
+                }
+                last.push_back(a);
+            }
+        }
+        anchors.extend(last);
+        for a in anchors {
             let Some(href) = a.attr("href") else { continue };
             let Ok(abs) = base.join(href.trim()) else {
                 continue;
@@ -141,6 +187,45 @@ pub fn analyse(bytes: &[u8], page_url: &Url) -> PageInfo {
         }
     }
     info
+}
+
+/// The text of each block element ([`BLOCK_TAGS`]) that holds no inner
+/// block ([`INNER_BLOCK_TAGS`]), in document order. One walk over the tree:
+/// whether an element holds an inner block is known when it closes, so
+/// deeply nested blocks cost linear time, not a search below each one.
+fn leaf_blocks(html: &Html) -> Vec<String> {
+    use ego_tree::iter::Edge;
+    let mut out = Vec::new();
+    // For each open element: does it hold an inner block?
+    let mut holds: Vec<bool> = Vec::new();
+    for edge in html.tree.root().traverse() {
+        match edge {
+            Edge::Open(n) if n.value().is_element() => holds.push(false),
+            Edge::Close(n) => {
+                let Some(el) = n.value().as_element() else {
+                    continue;
+                };
+                let held = holds.pop().unwrap_or(false);
+                let name = el.name();
+                if !held
+                    && BLOCK_TAGS.contains(&name)
+                    && let Some(e) = ElementRef::wrap(n)
+                {
+                    let t = fold(&e.text().collect::<String>());
+                    if !t.is_empty() {
+                        out.push(t);
+                    }
+                }
+                if (held || INNER_BLOCK_TAGS.contains(&name))
+                    && let Some(parent) = holds.last_mut()
+                {
+                    *parent = true;
+                }
+            }
+            Edge::Open(_) => {}
+        }
+    }
+    out
 }
 
 /// Decodes by BOM, then `<meta charset>`, then UTF-8 (lossy).

@@ -21,8 +21,10 @@ use url::Url;
 
 /// The product token matched against `User-agent:` lines.
 pub const ROBOTS_AGENT: &str = "s54";
-/// robots.txt files larger than this are treated like an unreachable file.
-const ROBOTS_CAP: u64 = 512 * 1024;
+/// Only this much of a robots.txt is read: RFC 9309 §2.5 asks crawlers to
+/// parse at least 500 KiB; a longer file is cut at its last full line there
+/// (a file far over it is no reason never to crawl the site).
+pub const ROBOTS_CAP: u64 = 512 * 1024;
 
 #[derive(Debug)]
 enum Entry {
@@ -71,7 +73,7 @@ impl Robots {
         robots_url.set_query(None);
         robots_url.set_fragment(None);
         let (fetched, spent) = fetcher
-            .get_timed(
+            .get_prefix_timed(
                 robots_url.as_str(),
                 Gate {
                     polite,
@@ -85,7 +87,7 @@ impl Robots {
             observe(robots_url.as_str(), &fetched, spent);
         }
         let entry = match fetched {
-            Ok(f) => match Robot::new(ROBOTS_AGENT, &f.bytes) {
+            Ok(f) => match Robot::new(ROBOTS_AGENT, whole_lines(&f.bytes)) {
                 Ok(r) => Entry::Rules(Box::new(r)),
                 // An unparsable file says nothing we can obey.
                 Err(_) => Entry::AllowAll,
@@ -158,9 +160,31 @@ impl Robots {
     }
 }
 
+/// The bytes up to the last line break of a file cut at the cap (a rule cut
+/// in half could say something the site never said), or all of a file that
+/// fits.
+fn whole_lines(bytes: &[u8]) -> &[u8] {
+    if (bytes.len() as u64) < ROBOTS_CAP {
+        return bytes;
+    }
+    match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &bytes[..=i],
+        None => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use texting_robots::Robot;
+
+    #[test]
+    fn a_cut_file_keeps_whole_lines() {
+        let mut b = vec![b'#'; super::ROBOTS_CAP as usize - 20];
+        b.extend_from_slice(b"\nDisallow: /private-area-cut");
+        b.truncate(super::ROBOTS_CAP as usize);
+        assert!(super::whole_lines(&b).ends_with(b"#\n"));
+        assert_eq!(super::whole_lines(b"Disallow: /x"), b"Disallow: /x");
+    }
 
     #[test]
     fn our_token_and_star() {

@@ -18,8 +18,8 @@ use crate::domain::SourceKind;
 use crate::rules::Rulebook;
 use crate::score::{self, CheckOptions};
 use crate::store::{
-    BackendKind, Backoff, HomepageLink, NewFetch, NewJob, NewVersion, Organisation, Recorded,
-    Store, StoreError,
+    BackendKind, Backoff, CrawlFailure, HomepageLink, Look, NewFetch, NewJob, NewVersion,
+    Organisation, Recorded, Store, StoreError,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -386,6 +386,8 @@ impl Crawl {
                     .await
                     .map_err(|e| SiteError::Retry(e, "store"))?;
                 add_error(summary, "invalid_url");
+                self.failed_look(org_id, "invalid_url", &e.to_string())
+                    .await?;
                 return Ok(format!("{}: invalid website", org.name));
             }
         };
@@ -403,6 +405,7 @@ impl Crawl {
         let outcome = match discovered {
             Ok(o) => o,
             Err(DiscoverError::Transient(e)) => {
+                self.failed_look(org_id, e.kind(), &e.to_string()).await?;
                 return Err(SiteError::Retry(e.to_string(), e.kind()));
             }
             Err(e) => return Err(SiteError::Retry(e.to_string(), "store")),
@@ -435,6 +438,22 @@ impl Crawl {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .new_versions += new;
+        // Statements found are kept either way; only a complete look says
+        // that the years without one have none. A page that failed without
+        // an answer is tried again in this round (back-off); a homepage
+        // that answered "no" (404, robots.txt) in the next round.
+        if outcome.complete() {
+            let look = Look::complete(crate::store::now(), org.financial_year_end.as_deref());
+            self.writes.record_look(org_id, look).await?;
+        } else if let Some(f) = outcome.first_failure() {
+            self.failed_look(org_id, &f.kind, &f.message).await?;
+            if !outcome.unread.is_empty() {
+                return Err(SiteError::Retry(
+                    format!("look incomplete: {}", f.message),
+                    "incomplete",
+                ));
+            }
+        }
         tracing::info!(
             org.id = org_id,
             site = %home,
@@ -450,6 +469,18 @@ impl Crawl {
             outcome.statements.len(),
             new
         ))
+    }
+
+    /// Records a look at the site that could not be completed, to show on
+    /// the organisation's page until a later one succeeds.
+    async fn failed_look(&self, org_id: i64, kind: &str, message: &str) -> Result<(), SiteError> {
+        let look = Look::Failed(CrawlFailure {
+            at: crate::store::now(),
+            kind: kind.to_string(),
+            message: message.to_string(),
+        });
+        self.writes.record_look(org_id, look).await?;
+        Ok(())
     }
 
     async fn store_statement(

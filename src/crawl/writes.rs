@@ -9,7 +9,7 @@
 //! after the commit. On PostgreSQL writes run concurrently and directly.
 
 use crate::store::{
-    BackendKind, BatchDone, BatchWrite, NewFetch, NewVersion, Recorded, Store, StoreError,
+    BackendKind, BatchDone, BatchWrite, Look, NewFetch, NewVersion, Recorded, Store, StoreError,
 };
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -91,6 +91,19 @@ impl Writes {
         self.batched(BatchWrite::RecordVersion(Box::new(v)))
             .await?
             .recorded()
+    }
+
+    pub(super) async fn record_look(
+        &self,
+        organisation_id: i64,
+        look: Look,
+    ) -> Result<bool, StoreError> {
+        self.batched(BatchWrite::RecordLook {
+            organisation_id,
+            look,
+        })
+        .await?
+        .completed()
     }
 
     pub(super) async fn complete_job(&self, id: i64, worker: &str) -> Result<bool, StoreError> {

@@ -185,6 +185,8 @@ mod tests {
             first_year: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            looked_at: None,
+            crawl_failure: None,
         }
     }
 

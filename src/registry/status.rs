@@ -34,15 +34,19 @@ pub enum YearStatus {
     Noncompliant,
     Review,
     Missing,
+    /// In scope, due, and not yet looked for: the crawler has not read the
+    /// organisation's site since the year's due date.
+    Unchecked,
     OutOfScope,
 }
 
 impl YearStatus {
-    pub const ALL: [YearStatus; 5] = [
+    pub const ALL: [YearStatus; 6] = [
         YearStatus::Compliant,
         YearStatus::Noncompliant,
         YearStatus::Review,
         YearStatus::Missing,
+        YearStatus::Unchecked,
         YearStatus::OutOfScope,
     ];
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl YearStatus {
             YearStatus::Noncompliant => "noncompliant",
             YearStatus::Review => "review",
             YearStatus::Missing => "missing",
+            YearStatus::Unchecked => "unchecked",
             YearStatus::OutOfScope => "out_of_scope",
         }
     }
@@ -64,7 +69,7 @@ impl fmt::Display for YearStatus {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown status '{0}' (expected compliant, noncompliant, review, missing, out_of_scope or all)"
+    "unknown status '{0}' (expected compliant, noncompliant, review, missing, unchecked, out_of_scope or all)"
 )]
 pub struct UnknownStatus(pub String);
 
@@ -126,15 +131,21 @@ pub fn judge_version(
 }
 
 /// The status of an organisation in a year, given the version that counts
-/// for it (its status and reasons), whether it is in scope, and whether the
-/// year's due date has passed. `None`: no row for that year (not yet due).
+/// for it (its status and reasons), whether it is in scope, whether the
+/// year's due date has passed, and whether the crawler has read the
+/// organisation's site since then (`looked`). `None`: no row for that year
+/// (not yet due).
 ///
-/// In scope but unknown (e.g. the registry's "turnover not provided") with
-/// nothing found is `review`: whether s.54 applies could not be confirmed.
+/// In scope with nothing found is `missing` only when the crawler looked;
+/// else `unchecked`: a site never read, or whose fetches failed, is no
+/// evidence that no statement exists. Scope unknown (e.g. the registry's
+/// "turnover not provided") with nothing found is `review`: whether s.54
+/// applies could not be confirmed.
 pub fn year_status(
     in_scope: Option<bool>,
     version: Option<(YearStatus, &str)>,
     due_passed: bool,
+    looked: bool,
 ) -> Option<(YearStatus, String)> {
     if in_scope == Some(false) {
         return (version.is_some() || due_passed).then(|| (YearStatus::OutOfScope, String::new()));
@@ -146,7 +157,8 @@ pub fn year_status(
         return None;
     }
     match in_scope {
-        Some(true) => Some((YearStatus::Missing, STATEMENT_EXISTS_RULE.to_string())),
+        Some(true) if looked => Some((YearStatus::Missing, STATEMENT_EXISTS_RULE.to_string())),
+        Some(true) => Some((YearStatus::Unchecked, String::new())),
         _ => Some((YearStatus::Review, String::new())),
     }
 }
@@ -268,19 +280,39 @@ mod tests {
     #[test]
     fn year_status_rules() {
         assert_eq!(
-            year_status(Some(false), Some((YearStatus::Noncompliant, "x")), true)
-                .unwrap()
-                .0,
+            year_status(
+                Some(false),
+                Some((YearStatus::Noncompliant, "x")),
+                true,
+                false
+            )
+            .unwrap()
+            .0,
             YearStatus::OutOfScope
         );
         assert_eq!(
-            year_status(Some(true), None, true).unwrap(),
+            year_status(Some(true), None, true, true).unwrap(),
             (YearStatus::Missing, STATEMENT_EXISTS_RULE.to_string())
         );
-        assert_eq!(year_status(Some(true), None, false), None);
-        assert_eq!(year_status(None, None, true).unwrap().0, YearStatus::Review);
         assert_eq!(
-            year_status(Some(true), Some((YearStatus::Compliant, "")), false)
+            year_status(Some(true), None, true, false).unwrap(),
+            (YearStatus::Unchecked, String::new())
+        );
+        assert_eq!(
+            year_status(None, None, true, false).unwrap().0,
+            YearStatus::Review
+        );
+        assert_eq!(
+            year_status(Some(false), None, true, false).unwrap().0,
+            YearStatus::OutOfScope
+        );
+        assert_eq!(year_status(Some(true), None, false, false), None);
+        assert_eq!(
+            year_status(None, None, true, true).unwrap().0,
+            YearStatus::Review
+        );
+        assert_eq!(
+            year_status(Some(true), Some((YearStatus::Compliant, "")), false, false)
                 .unwrap()
                 .0,
             YearStatus::Compliant
@@ -288,6 +320,10 @@ mod tests {
         assert_eq!(
             "out-of-scope".parse::<YearStatus>().unwrap(),
             YearStatus::OutOfScope
+        );
+        assert_eq!(
+            "unchecked".parse::<YearStatus>().unwrap(),
+            YearStatus::Unchecked
         );
     }
 

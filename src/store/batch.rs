@@ -6,7 +6,7 @@
 //! reported to its caller while the others commit.
 
 use super::write::BeginWrite;
-use super::{Backend, NewFetch, NewVersion, Recorded, Result, Store, StoreError};
+use super::{Backend, Look, NewFetch, NewVersion, Recorded, Result, Store, StoreError};
 use std::sync::Arc;
 
 /// One write of a batch.
@@ -21,6 +21,8 @@ pub enum BatchWrite {
     RecordVersion(Box<NewVersion>),
     /// [`Store::complete_job`].
     CompleteJob { id: i64, worker: String },
+    /// [`Store::record_look`].
+    RecordLook { organisation_id: i64, look: Look },
 }
 
 /// What one write of a batch did.
@@ -79,6 +81,10 @@ impl Store {
             BatchWrite::CompleteJob { id, worker } => {
                 BatchDone::Completed(self.complete_job(*id, worker).await?)
             }
+            BatchWrite::RecordLook {
+                organisation_id,
+                look,
+            } => BatchDone::Completed(self.record_look(*organisation_id, look).await?),
         })
     }
 }
@@ -93,6 +99,12 @@ async fn sqlite_one(c: &mut sqlx::SqliteConnection, w: &BatchWrite) -> Result<Ba
         }
         BatchWrite::CompleteJob { id, worker } => {
             BatchDone::Completed(super::queue::complete_job_in(c, *id, worker).await?)
+        }
+        BatchWrite::RecordLook {
+            organisation_id,
+            look,
+        } => {
+            BatchDone::Completed(super::crawl_log::record_look_in(c, *organisation_id, look).await?)
         }
     })
 }

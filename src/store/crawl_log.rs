@@ -3,7 +3,7 @@
 //! re-queueing one job, releasing a host slot, and the crawl targets.
 
 use super::write::{BeginWrite, insert_fetch};
-use super::{NewFetch, Result, Store, now, on_backend};
+use super::{Look, NewFetch, Result, Store, now, on_backend};
 use chrono::{DateTime, Utc};
 
 /// A fetch already made in the open round, with its body when it had one.
@@ -87,7 +87,56 @@ pub(super) async fn log_fetches_in(
     Ok(log_fetches_in!(c, round, fetches))
 }
 
+/// The statement of [`Store::record_look`] on a connection or transaction
+/// `$c` (either backend); evaluates to whether the organisation exists.
+macro_rules! record_look_in {
+    ($c:expr, $org:expr, $look:expr) => {{
+        let q = match $look {
+            Look::Complete { at, through } => sqlx::query(
+                "UPDATE organisations SET looked_at = $2, looked_through = $3, crawl_failed_at = NULL, \
+                 crawl_error_kind = NULL, crawl_error = NULL WHERE id = $1",
+            )
+            .bind($org)
+            .bind(*at)
+            .bind(*through),
+            Look::Failed(f) => sqlx::query(
+                "UPDATE organisations SET crawl_failed_at = $2, crawl_error_kind = $3, crawl_error = $4 \
+                 WHERE id = $1",
+            )
+            .bind($org)
+            .bind(f.at)
+            .bind(&f.kind)
+            .bind(&f.message),
+        };
+        q.execute($c).await?.rows_affected() == 1
+    }};
+}
+
+/// [`Store::record_look`] inside a caller's SQLite transaction (the
+/// crawler's batched writes).
+pub(super) async fn record_look_in(
+    c: &mut sqlx::SqliteConnection,
+    organisation_id: i64,
+    look: &Look,
+) -> Result<bool> {
+    Ok(record_look_in!(&mut *c, organisation_id, look))
+}
+
 impl Store {
+    /// Records what a look at an organisation's site came to: a complete
+    /// one makes its years due by then `missing` when no statement was
+    /// found (and clears an earlier failure); a failed one is kept to show.
+    /// False when the organisation is gone.
+    pub async fn record_look(&self, organisation_id: i64, look: &Look) -> Result<bool> {
+        let found = on_backend!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let found = record_look_in!(&mut *tx, organisation_id, look);
+            tx.commit().await?;
+            found
+        });
+        Ok(found)
+    }
+
     /// The open crawl round, or a new one. Returns `(id, created)`.
     pub async fn open_crawl_round(&self) -> Result<(i64, bool)> {
         let ts = now();

@@ -481,7 +481,7 @@ impl Store {
                     let mut qb = QueryBuilder::new(
                         "INSERT INTO organisations (id, name, normalised_name, website, org_type, sector, turnover_gbp, \
                          budget_gbp, company_number, financial_year_end, due_mmdd, parent_id, in_scope, scope_reason, \
-                         source, created_at, updated_at) ",
+                         source, created_at, updated_at, looked_at, looked_through) ",
                     );
                     qb.push_values(chunk, |mut b, o| {
                         let (in_scope, reason) = super::write::decide_scope(Some(o.org_type), o.turnover, o.budget, None, None);
@@ -501,7 +501,10 @@ impl Store {
                             .push_bind(reason)
                             .push_bind("generated")
                             .push_bind(ts)
-                            .push_bind(ts);
+                            .push_bind(ts)
+                            // A generated registry stands for a crawled one.
+                            .push_bind(ts)
+                            .push_bind(registry::year::last_due_year(Some(o.fye), ts.date_naive()));
                     });
                     qb.build().execute(&mut *tx).await?;
                     if $sqlite {

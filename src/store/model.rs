@@ -69,6 +69,46 @@ pub struct Organisation {
     pub first_year: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the crawler last read the site and finished looking for
+    /// statements (`None`: never): the years due before then with no
+    /// statement are `missing`, later ones `unchecked`.
+    pub looked_at: Option<DateTime<Utc>>,
+    /// The last look that failed, when none has succeeded since.
+    pub crawl_failure: Option<CrawlFailure>,
+}
+
+/// A look at an organisation's site that failed (timeout, refused, too
+/// large, 5xx, …): shown on its page and in the API, never evidence that
+/// no statement exists.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrawlFailure {
+    pub at: DateTime<Utc>,
+    /// The fetch error's stable kind (`timeout`, `http_status`, …).
+    pub kind: String,
+    pub message: String,
+}
+
+/// What one look at an organisation's site came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Look {
+    /// The site was read and every statement candidate fetched: the years
+    /// up to `through` (the last registry year due by `at`) with no
+    /// statement found are `missing`.
+    Complete { at: DateTime<Utc>, through: i32 },
+    /// Something failed on the way: nothing changes but the failure shown.
+    Failed(CrawlFailure),
+}
+
+impl Look {
+    /// A complete look at `at` for an organisation with usual year end
+    /// `financial_year_end` (`MM-DD`, as stored).
+    pub fn complete(at: DateTime<Utc>, financial_year_end: Option<&str>) -> Look {
+        let fye = financial_year_end.and_then(|f| crate::registry::YearEnd::parse(f).ok());
+        Look::Complete {
+            at,
+            through: crate::registry::year::last_due_year(fye, at.date_naive()),
+        }
+    }
 }
 
 /// A short reference to an organisation (links, group members).
@@ -507,6 +547,7 @@ pub struct StatusCounts {
     pub noncompliant: i64,
     pub review: i64,
     pub missing: i64,
+    pub unchecked: i64,
     pub out_of_scope: i64,
 }
 
@@ -517,11 +558,17 @@ impl StatusCounts {
             YearStatus::Noncompliant => self.noncompliant += n,
             YearStatus::Review => self.review += n,
             YearStatus::Missing => self.missing += n,
+            YearStatus::Unchecked => self.unchecked += n,
             YearStatus::OutOfScope => self.out_of_scope += n,
         }
     }
     pub fn total(&self) -> i64 {
-        self.compliant + self.noncompliant + self.review + self.missing + self.out_of_scope
+        self.compliant
+            + self.noncompliant
+            + self.review
+            + self.missing
+            + self.unchecked
+            + self.out_of_scope
     }
 }
 

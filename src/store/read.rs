@@ -127,6 +127,7 @@ struct JoinRow {
     v_areas: Option<String>,
     v_score: Option<i32>,
     v_late: Option<bool>,
+    o_looked_through: Option<i32>,
 }
 
 /// By position, in the order of [`JOIN_HEAD`]'s columns: looking 26 columns
@@ -170,13 +171,14 @@ where
             v_areas: row.try_get(23)?,
             v_score: row.try_get(24)?,
             v_late: row.try_get(25)?,
+            o_looked_through: row.try_get(26)?,
         })
     }
 }
 
 /// The column names [`JoinRow`]'s `FromRow` reads, by position.
 #[cfg(test)]
-const JOIN_COLUMNS: [&str; 26] = [
+const JOIN_COLUMNS: [&str; 27] = [
     "o_id",
     "o_name",
     "o_org_type",
@@ -203,6 +205,7 @@ const JOIN_COLUMNS: [&str; 26] = [
     "v_areas",
     "v_score",
     "v_late",
+    "o_looked_through",
 ];
 
 #[cfg(test)]
@@ -228,7 +231,8 @@ const JOIN_HEAD: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_
      v.fy_end AS v_fy_end, v.registry_year AS v_year, v.status AS v_status, v.reasons AS v_reasons, \
      v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
      v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
-     v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late \
+     v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late, \
+     o.looked_through AS o_looked_through \
      FROM organisations o \
      LEFT JOIN statement_versions v ON (v.organisation_id = o.id OR v.organisation_id = o.parent_id) \
      AND v.latest_in_year = TRUE AND ($4 IS NULL OR v.registry_year = $4) ";
@@ -354,7 +358,9 @@ fn rows_for_org(
             Some((s, v.v_reasons.as_deref().unwrap_or("")))
         });
         let due_passed = today > registry::year::due_in_year(fye, year);
-        let Some((status, reasons)) = registry::year_status(first.o_in_scope, vstatus, due_passed)
+        let looked = first.o_looked_through.is_some_and(|y| y >= year);
+        let Some((status, reasons)) =
+            registry::year_status(first.o_in_scope, vstatus, due_passed, looked)
         else {
             continue;
         };
@@ -402,7 +408,7 @@ fn rows_for_org(
 /// `o` (organisations), `v` (its version that counts for the year) and `pv`
 /// (its group parent's, when compliant or review: see [`push_year_joins`]);
 /// the same rules as [`registry::year_status`] and [`rows_for_org`]. Binds,
-/// in order: first-year fallback, year, due cut-off (×3).
+/// in order: first-year fallback, year, due cut-off (×2), year.
 fn push_status_expr<'a, DB: sqlx::Database>(
     qb: &mut QueryBuilder<DB>,
     year: i32,
@@ -423,7 +429,11 @@ fn push_status_expr<'a, DB: sqlx::Database>(
          WHEN o.due_mmdd < ",
     );
     qb.push_bind(cutoff);
-    qb.push(" THEN (CASE WHEN o.in_scope = TRUE THEN 'missing' ELSE 'review' END) END)");
+    qb.push(
+        " THEN (CASE WHEN o.in_scope IS NULL THEN 'review' WHEN COALESCE(o.looked_through, 0) >= ",
+    );
+    qb.push_bind(year);
+    qb.push(" THEN 'missing' ELSE 'unchecked' END) END)");
 }
 
 /// ` FROM organisations o` with `v`, its version that counts for `year`, and
@@ -586,7 +596,7 @@ fn org_only_order(sort: OrgSort) -> Option<&'static str> {
 /// The columns of `organisations` the list reads (the inner page of
 /// [`list_query`] selects only these).
 const LIST_ORG_COLS: &str = "o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, o.turnover_gbp, \
-     o.parent_id, o.first_year, o.due_mmdd";
+     o.parent_id, o.first_year, o.due_mmdd, o.looked_through";
 
 /// A page of the registry list and the total for the pager. When neither
 /// the filters nor the sort look at the year's statement (no status or area

@@ -15,7 +15,8 @@ macro_rules! org_cols {
     () => {
         "id, name, normalised_name, website, org_type, sector, turnover_gbp, budget_gbp, \
          company_number, financial_year_end, parent_id, parent_name, in_scope, scope_reason, \
-         turnover_band, source, first_year, created_at, updated_at"
+         turnover_band, source, first_year, created_at, updated_at, looked_at, crawl_failed_at, \
+         crawl_error_kind, crawl_error"
     };
 }
 pub(crate) use org_cols;
@@ -41,6 +42,10 @@ pub(crate) struct OrgRow {
     first_year: Option<i32>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    looked_at: Option<DateTime<Utc>>,
+    crawl_failed_at: Option<DateTime<Utc>>,
+    crawl_error_kind: Option<String>,
+    crawl_error: Option<String>,
 }
 
 impl OrgRow {
@@ -66,6 +71,12 @@ impl OrgRow {
             first_year: self.first_year,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            looked_at: self.looked_at,
+            crawl_failure: self.crawl_failed_at.map(|at| CrawlFailure {
+                at,
+                kind: self.crawl_error_kind.unwrap_or_default(),
+                message: self.crawl_error.unwrap_or_default(),
+            }),
         }
     }
 }

@@ -9,11 +9,12 @@ pub struct StatusCounts {
     pub noncompliant: i64,
     pub review: i64,
     pub missing: i64,
+    pub unchecked: i64,
 }
 
 impl StatusCounts {
     pub fn total(&self) -> i64 {
-        self.compliant + self.noncompliant + self.review + self.missing
+        self.compliant + self.noncompliant + self.review + self.missing + self.unchecked
     }
 }
 
@@ -41,7 +42,7 @@ pub struct Row {
     pub href: String,
     /// The same counts, for the table beside the chart.
     pub counts: StatusCounts,
-    pub shares: [String; 4],
+    pub shares: [String; 5],
 }
 
 /// A horizontal stacked bar chart.
@@ -65,11 +66,12 @@ const BAR_W: f64 = 420.0;
 const ROW_H: f64 = 34.0;
 const BAR_H: f64 = 22.0;
 
-pub const STATUSES: [(&str, &str); 4] = [
+pub const STATUSES: [(&str, &str); 5] = [
     ("compliant", "compliant"),
     ("noncompliant", "non-compliant"),
     ("review", "needs review"),
     ("missing", "missing"),
+    ("unchecked", "not yet checked"),
 ];
 
 /// Builds a status chart: each row's bar is split by status, 100% wide.
@@ -83,7 +85,13 @@ pub fn status_chart(
     let mut out = vec![];
     for (i, (label, c)) in rows.into_iter().enumerate() {
         let total = c.total();
-        let values = [c.compliant, c.noncompliant, c.review, c.missing];
+        let values = [
+            c.compliant,
+            c.noncompliant,
+            c.review,
+            c.missing,
+            c.unchecked,
+        ];
         let mut x = LABEL_W;
         let mut segments = vec![];
         let shares = values.map(|v| super::page::percent(v, total));
@@ -117,7 +125,7 @@ pub fn status_chart(
         });
     }
     let desc = format!(
-        "Stacked bars: for each {title_lower}, the share of organisations that are compliant, non-compliant, need review or have no statement. The table below gives the same numbers.",
+        "Stacked bars: for each {title_lower}, the share of organisations that are compliant, non-compliant, need review, have no statement or have not been checked yet. The table below gives the same numbers.",
         title_lower = title.to_lowercase()
     );
     Chart {
@@ -230,6 +238,7 @@ mod tests {
                         noncompliant: 1,
                         review: 0,
                         missing: 2,
+                        unchecked: 0,
                     },
                 ),
                 ("2026".into(), StatusCounts::default()),

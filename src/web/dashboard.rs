@@ -33,6 +33,7 @@ fn counts(c: &crate::store::StatusCounts) -> StatusCounts {
         noncompliant: c.noncompliant,
         review: c.review,
         missing: c.missing,
+        unchecked: c.unchecked,
     }
 }
 

@@ -74,6 +74,31 @@ struct OrgPage {
     declarations: Vec<DeclRow>,
 }
 
+/// When the crawler last read the site, and its last failed attempt since:
+/// a year with no statement is `missing` only after a complete look.
+fn look_facts(o: &crate::store::Organisation) -> Vec<(&'static str, String)> {
+    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%-d %b %Y %H:%M UTC").to_string();
+    let mut v = vec![(
+        "Website last read",
+        match o.looked_at {
+            Some(t) => when(t),
+            None => "Not yet: years without a statement are “not yet checked”, not missing".into(),
+        },
+    )];
+    if let Some(f) = &o.crawl_failure {
+        v.push((
+            "Last attempt failed",
+            format!(
+                "{} — {} ({}); it will be tried again",
+                when(f.at),
+                f.message,
+                f.kind
+            ),
+        ));
+    }
+    v
+}
+
 fn yn(b: Option<bool>) -> String {
     match b {
         Some(true) => "Yes".into(),
@@ -158,7 +183,7 @@ pub async fn page(
         v.map(|v| format!("£{}", thousands(v)))
             .unwrap_or_else(|| "Not known".into())
     };
-    let facts = vec![
+    let mut facts = vec![
         (
             "Type",
             o.org_type
@@ -194,6 +219,7 @@ pub async fn page(
             ),
         ),
     ];
+    facts.extend(look_facts(o));
     let mut cache = NamedCache {
         store,
         member: o,

@@ -68,7 +68,7 @@ impl RawQuery {
             None | Some("all") => Ok(None),
             Some(s) => s.parse().map(Some).map_err(|_| {
                 WebError::BadRequest(format!(
-                    "'status' must be compliant, noncompliant, review, missing, out_of_scope or all, not '{}'",
+                    "'status' must be compliant, noncompliant, review, missing, unchecked, out_of_scope or all, not '{}'",
                     clip(s)
                 ))
             }),

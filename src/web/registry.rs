@@ -166,6 +166,7 @@ async fn render(
                 "noncompliant",
                 "review",
                 "missing",
+                "unchecked",
                 "out_of_scope",
             ]
             .iter()

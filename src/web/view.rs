@@ -43,13 +43,15 @@ pub fn verdict_tag(v: Verdict) -> Tag {
     }
 }
 
-/// Registry status (`compliant`, `noncompliant`, `review`, `missing`, `out_of_scope`).
+/// Registry status (`compliant`, `noncompliant`, `review`, `missing`,
+/// `unchecked`, `out_of_scope`).
 pub fn status_tag(status: &str) -> Tag {
     let (class, icon, label) = match status {
         "compliant" => ("compliant", "✓", "Compliant"),
         "noncompliant" => ("noncompliant", "✗", "Non-compliant"),
         "review" => ("review", "?", "Needs review"),
         "missing" => ("missing", "✗", "Missing"),
+        "unchecked" => ("unchecked", "…", "Not yet checked"),
         "out_of_scope" => ("out_of_scope", "–", "Out of scope"),
         _ => ("info", "i", "Unknown"),
     };

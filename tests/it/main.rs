@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on 2 cores). Each area of
 //! the pipeline has its own module.
 
+mod bounded;
 mod check_cli;
 mod crawl;
 mod extract_docx_html;

@@ -3,7 +3,7 @@
 //! a fresh database: a temp file, or a uniquely named PostgreSQL database
 //! dropped afterwards (see `pg`).
 
-use chrono::{NaiveDate, SubsecRound, TimeDelta, Utc};
+use chrono::{NaiveDate, SubsecRound, TimeDelta, TimeZone, Utc};
 use s54::domain::*;
 use s54::registry::YearStatus;
 use s54::store::*;
@@ -326,8 +326,57 @@ async fn store_story(url: String) {
         .await
         .unwrap();
 
-    // Status per organisation and year.
+    // Status per organisation and year. Before the crawler has looked at a
+    // site, a due year with no statement is `unchecked`, never `missing`.
     let today = date(2026, 11, 25);
+    let rows = collect_rows(&store, &ExportFilter::default(), today).await;
+    let before: Vec<(i64, i32, YearStatus)> = rows
+        .iter()
+        .filter(|r| r.statement_id.is_none() && r.in_scope == Some(true))
+        .map(|r| (r.organisation_id, r.year, r.status))
+        .collect();
+    assert!(!before.is_empty());
+    assert!(
+        before.iter().all(|(_, _, s)| *s == YearStatus::Unchecked),
+        "{before:?}"
+    );
+    let unchecked = store
+        .list_organisations(
+            &OrgFilter {
+                year: Some(2026),
+                status: Some(YearStatus::Unchecked),
+                per_page: 50,
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert_eq!(unchecked.total, 3, "acme, blue harbour and the subsidiary");
+    // The crawler read acme's and Blue Harbour's sites after their 2026 due
+    // dates; the subsidiary's site failed and stays unchecked.
+    let looked = chrono::Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap();
+    for (id, fye) in [(acme.id(), "03-31"), (dec.id(), "12-31")] {
+        assert!(
+            store
+                .record_look(id, &Look::complete(looked, Some(fye)))
+                .await
+                .unwrap()
+        );
+    }
+    let failure = CrawlFailure {
+        at: looked,
+        kind: "timeout".into(),
+        message: "'https://sub.example/' timed out".into(),
+    };
+    store
+        .record_look(sub.id(), &Look::Failed(failure.clone()))
+        .await
+        .unwrap();
+    let o = store.organisation(sub.id()).await.unwrap().unwrap();
+    assert_eq!((o.looked_at, o.crawl_failure), (None, Some(failure)));
+    let o = store.organisation(acme.id()).await.unwrap().unwrap();
+    assert_eq!((o.looked_at, o.crawl_failure), (Some(looked), None));
     let rows = collect_rows(&store, &ExportFilter::default(), today).await;
     let row = |org: i64, year: i32| {
         rows.iter()
@@ -367,8 +416,8 @@ async fn store_story(url: String) {
             .all(|r| r.status == YearStatus::OutOfScope)
     );
     let r = row(sub.id(), 2026)
-        .expect("subsidiary without statements: missing from the data's first year");
-    assert_eq!(r.status, YearStatus::Missing);
+        .expect("subsidiary without statements: a row from the data's first year");
+    assert_eq!((r.status, r.reasons.as_str()), (YearStatus::Unchecked, ""));
     assert_eq!(
         rows.iter()
             .filter(|r| r.organisation_id == sub.id())
@@ -391,10 +440,25 @@ async fn store_story(url: String) {
     let mut ids: Vec<i64> = only.iter().map(|r| r.organisation_id).collect();
     ids.sort();
     assert_eq!(ids, {
-        let mut v = vec![acme.id(), sub.id(), dec.id()];
+        let mut v = vec![acme.id(), dec.id()];
         v.sort();
         v
     });
+    let only = collect_rows(
+        &store,
+        &ExportFilter {
+            status: Some(YearStatus::Unchecked),
+            ..Default::default()
+        },
+        today,
+    )
+    .await;
+    assert_eq!(
+        only.iter()
+            .map(|r| (r.organisation_id, r.year))
+            .collect::<Vec<_>>(),
+        vec![(sub.id(), 2025), (sub.id(), 2026)]
+    );
 
     // Lists, search and the dashboard.
     let page = store
@@ -480,6 +544,12 @@ async fn store_story(url: String) {
         .find(|k| k.key == 2025)
         .expect("2025 counted");
     assert_eq!(y2025.counts.noncompliant, 2);
+    let y2026 = dash.by_year.iter().find(|k| k.key == 2026).unwrap();
+    assert_eq!(
+        (y2026.counts.missing, y2026.counts.unchecked),
+        (2, 1),
+        "{y2026:?}"
+    );
     let detail = store
         .organisation_detail(acme.id(), today)
         .await

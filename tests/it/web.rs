@@ -1047,6 +1047,21 @@ async fn group_app(url: &str) -> (axum::Router, s54::store::Store, GroupIds) {
     };
     let parent_statement = record(parent.id, GROUP_TEXT, true).await;
     record(council.id, COUNCIL_TEXT, false).await;
+    // The crawler has read every site: years without a statement are missing.
+    let all = store
+        .list_organisations(
+            &s54::store::OrgFilter {
+                per_page: 50,
+                ..Default::default()
+            },
+            s54::store::now().date_naive(),
+        )
+        .await
+        .unwrap();
+    for o in &all.items {
+        let look = s54::store::Look::complete(s54::store::now(), Some("03-31"));
+        assert!(store.record_look(o.id, &look).await.unwrap());
+    }
     let ids = GroupIds {
         parent: parent.id,
         alpha: alpha.id,
