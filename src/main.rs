@@ -8,12 +8,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("S54_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lopdf=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    s54::cli::run(s54::cli::Cli::parse())
+    let cli = s54::cli::Cli::parse();
+    s54::cli::term::init_logging(cli.log_format);
+    s54::cli::run(cli)
 }

@@ -146,7 +146,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         CheckFormat::Text => report::text::render(&assessment, &render_opts),
         CheckFormat::Json => report::json::render(&assessment)
             .map_err(|e| format!("cannot write the JSON report: {e}"))?,
-        CheckFormat::Html => report::html::render_page(&assessment, &render_opts),
+        // The web self-check's report, stylesheet inside: one product.
+        CheckFormat::Html => crate::web::check::standalone_report(&assessment)
+            .map_err(|e| format!("cannot write the HTML report: {e}"))?,
     };
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`s54 check x | head`) is not the statement's fault: the
@@ -178,7 +180,7 @@ fn load_rules(dir: Option<&Path>) -> Result<Rulebook, String> {
 }
 
 fn colour_wanted() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    super::term::colour_wanted(std::io::stdout().is_terminal())
 }
 
 fn display_name(path: &Path) -> String {

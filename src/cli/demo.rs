@@ -44,7 +44,13 @@ pub fn run(addr: &str) -> anyhow::Result<ExitCode> {
             "Found {} statements ({} versions stored).",
             summary.statements_found, summary.new_versions
         );
-        println!("Database: {}", path.display());
+        println!(
+            "Database: {} (kept after the demo stops: `s54 serve --db sqlite://{}` shows it again; \
+             its statement links then point at demo sites that are gone, but each statement's \
+             archived copy stays readable)",
+            path.display(),
+            path.display()
+        );
         let code = super::serve::serve_store(store, addr).await?;
         drop(sites);
         Ok(code)

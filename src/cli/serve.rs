@@ -24,7 +24,7 @@ pub async fn serve_store(store: Store, addr: &str) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr().context("no local address")?;
-    println!("s54 is serving on http://{local}/");
+    println!("s54 is serving on http://{local}/ (open it in a browser; press Ctrl+C to stop)");
     web::serve(listener, web::router(state))
         .await
         .context("the web server failed")?;

@@ -1,7 +1,7 @@
 //! The `s54.check/1` assessment: the JSON contract of `s54 check --format json`
 //! and `POST /api/check`, stored with every statement version.
 
-use super::{EntityType, Evidence, Finding, SourceInfo, Verdict};
+use super::{EntityType, Evidence, Finding, SourceInfo, Verdict, VerdictBasis};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,11 @@ pub struct Assessment {
     /// Guidance quality score, 0–100.
     pub score: u8,
     pub verdict: Verdict,
+    /// `law`, or `readiness` under a reform profile (an extension of the
+    /// contract): then `verdict` says whether the statement is ready for
+    /// the proposals, not whether it meets the law.
+    #[serde(default)]
+    pub verdict_basis: VerdictBasis,
     /// Proposed-reform readiness, 0–100 (an extension of the contract).
     #[serde(default)]
     pub readiness: u8,
@@ -111,6 +116,16 @@ impl Area {
             Area::Training => "Training",
         }
     }
+    /// The title inside a sentence: only its first letter lowered, so
+    /// "effectiveness and KPIs", never "kpis".
+    pub fn in_sentence(self) -> String {
+        let t = self.title();
+        let mut c = t.chars();
+        match c.next() {
+            Some(first) => first.to_lowercase().chain(c).collect(),
+            None => String::new(),
+        }
+    }
     pub fn rule_id(self) -> &'static str {
         match self {
             Area::Structure => "MSA-54-5a-structure",
@@ -185,5 +200,19 @@ impl Assessment {
             .filter(|f| f.force == super::Force::Statute && f.status == super::FindingStatus::Fail)
             .map(|f| f.rule.as_str())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Area;
+
+    #[test]
+    fn area_names_keep_their_acronyms_in_a_sentence() {
+        assert_eq!(Area::Effectiveness.in_sentence(), "effectiveness and KPIs");
+        assert_eq!(
+            Area::Structure.in_sentence(),
+            "structure, business and supply chains"
+        );
     }
 }

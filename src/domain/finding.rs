@@ -81,6 +81,17 @@ pub struct Finding {
     pub fix: Option<String>,
 }
 
+/// What a verdict judges: the law (profile `current`), or readiness for
+/// proposed reforms (a reform profile: proposals treated as if in force,
+/// which is never the law).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictBasis {
+    #[default]
+    Law,
+    Readiness,
+}
+
 /// The statutory verdict (`s54 check` exit codes 0, 1 and 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,8 +120,17 @@ impl Verdict {
     /// The verdict decided by statute findings only: any fail → falls short;
     /// else any review/cannot-verify → needs review; else meets the minimum.
     pub fn from_findings<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Verdict {
+        Verdict::decided_by(findings, |f| f.force == Force::Statute)
+    }
+
+    /// The same fold over the findings `decides` picks: statute findings,
+    /// plus under a reform profile the proposals it checks readiness for.
+    pub fn decided_by<'a>(
+        findings: impl IntoIterator<Item = &'a Finding>,
+        decides: impl Fn(&Finding) -> bool,
+    ) -> Verdict {
         let mut review = false;
-        for f in findings.into_iter().filter(|f| f.force == Force::Statute) {
+        for f in findings.into_iter().filter(|f| decides(f)) {
             match f.status {
                 FindingStatus::Fail => return Verdict::FallsShort,
                 FindingStatus::Review | FindingStatus::CannotVerify => review = true,

@@ -46,6 +46,7 @@ impl Default for Limits {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExtractError {
+    /// No bytes, or text that is only whitespace.
     #[error("empty input")]
     Empty,
     #[error("input is {size} bytes, over the {limit}-byte limit")]
@@ -106,6 +107,11 @@ pub fn extract_with_content_type(
         SourceKind::Docx => docx::extract(bytes, limits)?,
         SourceKind::Text => text::extract_with_content_type(bytes, content_type, limits)?,
     };
+    // Text that is only whitespace is empty input, like zero bytes: not a
+    // scanned image (a PDF or page without text stays the scorer's case).
+    if kind == SourceKind::Text && extracted.blocks.iter().all(|b| b.text.trim().is_empty()) {
+        return Err(ExtractError::Empty);
+    }
     let source = SourceInfo {
         kind,
         name: name.to_string(),

@@ -378,33 +378,61 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     None
 }
 
+/// A column's value, or `None` with its problem noted.
+fn noted<T>(problems: &mut Vec<String>, r: Result<Option<T>, String>) -> Option<T> {
+    r.unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    })
+}
+
+/// A native CSV row, or every problem it has (not only the first), joined
+/// with "; ".
 fn native_row(row: &Row) -> Result<OrgUpsert, String> {
-    let name = row.get("name").ok_or("missing name")?.to_string();
-    let website = row.get("website").map(parse_website).transpose()?;
-    let org_type = row
-        .get("org_type")
-        .map(|t| t.parse::<OrgType>().map_err(|e| e.to_string()))
-        .transpose()?;
-    let turnover_gbp = row
-        .get("turnover_gbp")
-        .map(|v| parse_gbp(v).map_err(|e| format!("turnover_gbp: {e}")))
-        .transpose()?;
-    let budget_gbp = row
-        .get("budget_gbp")
-        .map(|v| parse_gbp(v).map_err(|e| format!("budget_gbp: {e}")))
-        .transpose()?;
-    let financial_year_end = row
-        .get("financial_year_end")
-        .map(|v| match parse_date(v).filter(|_| v.len() >= 8) {
-            Some(d) => Ok(YearEnd::from_date(d).to_string()),
-            None => YearEnd::parse(v)
-                .map(|f| f.to_string())
-                .map_err(|e| e.to_string()),
-        })
-        .transpose()?;
+    let mut problems: Vec<String> = Vec::new();
+    let website = noted(
+        &mut problems,
+        row.get("website").map(parse_website).transpose(),
+    );
+    let org_type = noted(
+        &mut problems,
+        row.get("org_type")
+            .map(|t| t.parse::<OrgType>().map_err(|e| e.to_string()))
+            .transpose(),
+    );
+    let turnover_gbp = noted(
+        &mut problems,
+        row.get("turnover_gbp")
+            .map(|v| parse_gbp(v).map_err(|e| format!("turnover_gbp: {e}")))
+            .transpose(),
+    );
+    let budget_gbp = noted(
+        &mut problems,
+        row.get("budget_gbp")
+            .map(|v| parse_gbp(v).map_err(|e| format!("budget_gbp: {e}")))
+            .transpose(),
+    );
+    let financial_year_end = noted(
+        &mut problems,
+        row.get("financial_year_end")
+            .map(|v| match parse_date(v).filter(|_| v.len() >= 8) {
+                Some(d) => Ok(YearEnd::from_date(d).to_string()),
+                None => YearEnd::parse(v)
+                    .map(|f| f.to_string())
+                    .map_err(|e| e.to_string()),
+            })
+            .transpose(),
+    );
+    let name = row.get("name");
+    if name.is_none() {
+        problems.insert(0, "missing name".to_string());
+    }
+    let (Some(name), true) = (name, problems.is_empty()) else {
+        return Err(problems.join("; "));
+    };
     Ok(OrgUpsert {
         organisation: NewOrganisation {
-            name,
+            name: name.to_string(),
             website,
             org_type,
             sector: row.get("sector").map(str::to_string),

@@ -215,6 +215,7 @@ mod tests {
             group: Default::default(),
             no_steps_declared: false,
             verdict: Verdict::from_findings(&findings),
+            verdict_basis: Default::default(),
             findings,
             score: 50,
             readiness: 0,

@@ -6,7 +6,7 @@ use super::{
     Locator, RenderOptions, areas_summary, fix_for, sections, status_label, trim_quote,
     verdict_explanation, verdict_headline,
 };
-use crate::domain::{Area, Assessment, Finding, FindingStatus, Force};
+use crate::domain::{Area, Assessment, Finding, FindingStatus, Force, VerdictBasis};
 use std::borrow::Cow;
 use std::fmt::Write;
 
@@ -88,7 +88,7 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
         o,
         "<section class=\"s54-verdict {}\" aria-labelledby=\"s54-verdict\">\n<h1 id=\"s54-verdict\">{}</h1>\n<p>{}</p>\n</section>",
         a.verdict.as_str(),
-        verdict_headline(a.verdict),
+        escape(&verdict_headline(a)),
         escape(&verdict_explanation(a))
     );
 
@@ -158,8 +158,14 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
 
     for section in sections(a) {
         let _ = writeln!(o, "<section>");
-        let _ = writeln!(o, "<h2>{}</h2>", escape(section.title));
+        let _ = writeln!(o, "<h2>{}</h2>", escape(&section.title));
         match section.force {
+            Force::Statute if a.verdict_basis == VerdictBasis::Readiness => {
+                let _ = writeln!(
+                    o,
+                    "<p>These rules and the proposals below decide the readiness verdict.</p>"
+                );
+            }
             Force::Statute => {
                 let _ = writeln!(o, "<p>Only these rules decide the verdict.</p>");
             }
@@ -186,8 +192,13 @@ pub fn render_fragment(a: &Assessment, opts: &RenderOptions<'_>) -> String {
                 let _ = writeln!(
                     o,
                     "<p class=\"s54-proposed\">Proposed, not law: these show readiness for reforms the \
-                     Government has proposed (readiness {}/100). They never decide the verdict.</p>",
-                    a.readiness
+                     Government has proposed (readiness {}/100). {}</p>",
+                    a.readiness,
+                    match a.verdict_basis {
+                        VerdictBasis::Law => "They never decide the verdict.",
+                        VerdictBasis::Readiness =>
+                            "Under this profile they decide the readiness verdict; they are still not law.",
+                    }
                 );
             }
         }
@@ -274,7 +285,8 @@ fn render_finding(o: &mut String, f: &Finding, loc: &Locator) {
         escape(&f.rule),
         escape(&f.message)
     );
-    for e in f.evidence.iter().take(super::MAX_QUOTES) {
+    let evidence = super::distinct_evidence(&f.evidence);
+    for e in evidence.iter().take(super::MAX_QUOTES) {
         let _ = writeln!(
             o,
             "<blockquote><mark>{}</mark> <span class=\"s54-where\">({})</span></blockquote>",
@@ -282,11 +294,11 @@ fn render_finding(o: &mut String, f: &Finding, loc: &Locator) {
             escape(&loc.locate(e))
         );
     }
-    if f.evidence.len() > super::MAX_QUOTES {
+    if evidence.len() > super::MAX_QUOTES {
         let _ = writeln!(
             o,
-            "<p class=\"s54-where\">and {} more quotes</p>",
-            f.evidence.len() - super::MAX_QUOTES
+            "<p class=\"s54-where\">{}</p>",
+            super::more_quotes(evidence.len() - super::MAX_QUOTES)
         );
     }
     if let Some(fix) = fix_for(f) {

@@ -12,7 +12,7 @@ pub mod html;
 pub mod json;
 pub mod text;
 
-use crate::domain::{Assessment, Evidence, Finding, FindingStatus, Force, Verdict};
+use crate::domain::{Assessment, Evidence, Finding, FindingStatus, Force, Verdict, VerdictBasis};
 use std::borrow::Cow;
 
 /// Escapes a CSV text cell so that no spreadsheet runs it as a formula: a
@@ -27,17 +27,44 @@ pub fn csv_cell(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// The verdict in plain words, as the reports headline it.
-pub fn verdict_headline(v: Verdict) -> &'static str {
-    match v {
-        Verdict::MeetsMinimum => "Meets the legal minimum",
-        Verdict::FallsShort => "Falls short of section 54",
-        Verdict::NeedsReview => "Needs a human check",
+/// The verdict in plain words, as the reports headline it. Under a reform
+/// profile it is readiness for proposals, and says so: a proposal is not law.
+pub fn verdict_headline(a: &Assessment) -> String {
+    match (a.verdict_basis, a.verdict) {
+        (VerdictBasis::Law, Verdict::MeetsMinimum) => "Meets the legal minimum".into(),
+        (VerdictBasis::Law, Verdict::FallsShort) => "Falls short of section 54".into(),
+        (VerdictBasis::Law, Verdict::NeedsReview) => "Needs a human check".into(),
+        (VerdictBasis::Readiness, v) => {
+            let what = match v {
+                Verdict::MeetsMinimum => "Ready for",
+                Verdict::FallsShort => "Not ready for",
+                Verdict::NeedsReview => "Needs a human check for readiness for",
+            };
+            format!(
+                "{what} the proposed reforms (readiness under the {} profile; proposals are not law)",
+                a.profile
+            )
+        }
     }
+}
+
+/// "1 legal requirement of section 54 is not met: X." and the like.
+fn not_met(ids: &[&str], what: &str) -> String {
+    let one = ids.len() == 1;
+    format!(
+        "{} {what}{} {} not met: {}.",
+        ids.len(),
+        if one { "" } else { "s" },
+        if one { "is" } else { "are" },
+        ids.join(", ")
+    )
 }
 
 /// One sentence explaining the verdict.
 pub fn verdict_explanation(a: &Assessment) -> String {
+    if a.verdict_basis == VerdictBasis::Readiness {
+        return readiness_explanation(a);
+    }
     match a.verdict {
         Verdict::MeetsMinimum => {
             "Every legal requirement of section 54 that can be judged from the \
@@ -49,19 +76,47 @@ pub fn verdict_explanation(a: &Assessment) -> String {
             if failed.is_empty() {
                 "At least one legal requirement of section 54 is not met.".to_string()
             } else {
-                format!(
-                    "{} legal requirement{} of section 54 {} not met: {}.",
-                    failed.len(),
-                    if failed.len() == 1 { "" } else { "s" },
-                    if failed.len() == 1 { "is" } else { "are" },
-                    failed.join(", ")
-                )
+                not_met(&failed, "legal requirement of section 54")
             }
         }
         Verdict::NeedsReview => "Nothing fails, but at least one legal requirement could not be \
                                  confirmed from the text; a person should check it."
             .to_string(),
     }
+}
+
+/// The readiness verdict's reasons: proposals and law named apart.
+fn readiness_explanation(a: &Assessment) -> String {
+    let mut out = format!(
+        "This checks readiness for proposed reforms, treating them as if they were in force \
+         (the {} profile); they are not law.",
+        a.profile
+    );
+    let proposals: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.force == Force::Proposed && f.status == FindingStatus::Fail)
+        .map(|f| f.rule.as_str())
+        .collect();
+    let law = a.failed_statute_rules();
+    if !proposals.is_empty() {
+        out.push(' ');
+        out.push_str(&not_met(&proposals, "proposed requirement"));
+    }
+    if !law.is_empty() {
+        out.push(' ');
+        out.push_str(&not_met(&law, "legal requirement of section 54"));
+    }
+    if proposals.is_empty() && law.is_empty() {
+        out.push_str(match a.verdict {
+            Verdict::NeedsReview => {
+                " Nothing fails, but at least one requirement could not be confirmed from the \
+                 text; a person should check it."
+            }
+            _ => " Every requirement checked that can be judged from the document is met.",
+        });
+    }
+    out
 }
 
 /// A finding's status in words a reader understands.
@@ -93,7 +148,7 @@ fn status_rank(s: FindingStatus) -> u8 {
 /// A report section: the findings of one legal force.
 pub struct Section<'a> {
     pub force: Force,
-    pub title: &'static str,
+    pub title: String,
     pub findings: Vec<&'a Finding>,
 }
 
@@ -108,17 +163,23 @@ pub fn sections(a: &Assessment) -> [Section<'_>; 3] {
     [
         Section {
             force: Force::Statute,
-            title: "The law: section 54",
+            title: "The law: section 54".into(),
             findings: pick(Force::Statute),
         },
         Section {
             force: Force::Guidance,
-            title: "Guidance: recommended, not required by law",
+            title: "Guidance: recommended, not required by law".into(),
             findings: pick(Force::Guidance),
         },
         Section {
             force: Force::Proposed,
-            title: "Proposals: proposed, not law",
+            title: match a.verdict_basis {
+                VerdictBasis::Law => "Proposals: proposed, not law".into(),
+                VerdictBasis::Readiness => format!(
+                    "Proposals: proposed, not law (their readiness decides the verdict under the {} profile)",
+                    a.profile
+                ),
+            },
             findings: pick(Force::Proposed),
         },
     ]
@@ -180,6 +241,24 @@ pub fn fix_for(f: &Finding) -> Option<Cow<'_, str>> {
         _ => return None,
     };
     Some(Cow::Borrowed(default))
+}
+
+/// A finding's evidence with repeats left out: the same sentence (up to
+/// spacing and case) is quoted once, however often a detector found it.
+pub fn distinct_evidence(evidence: &[Evidence]) -> Vec<&Evidence> {
+    let mut seen = std::collections::HashSet::new();
+    evidence
+        .iter()
+        .filter(|e| {
+            let key: Vec<String> = e.quote.split_whitespace().map(str::to_lowercase).collect();
+            seen.insert(key)
+        })
+        .collect()
+}
+
+/// "and 1 more quote", "and 3 more quotes".
+pub fn more_quotes(n: usize) -> String {
+    format!("and {n} more quote{}", if n == 1 { "" } else { "s" })
 }
 
 /// The longest quote a report shows, in characters.
@@ -296,6 +375,25 @@ mod tests {
             assert!(matches!(csv_cell(ok), Cow::Borrowed(_)), "{ok:?}");
             assert_eq!(csv_cell(ok), ok);
         }
+    }
+
+    #[test]
+    fn a_sentence_is_quoted_once_per_finding() {
+        let ev = |q: &str, start| Evidence {
+            quote: q.into(),
+            start,
+            end: start + q.len(),
+        };
+        let list = [
+            ev("We train all buyers.", 10),
+            ev("We  train all\nbuyers.", 80),
+            ev("We audit suppliers.", 40),
+        ];
+        let d = distinct_evidence(&list);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].start, 10);
+        assert_eq!(more_quotes(1), "and 1 more quote");
+        assert_eq!(more_quotes(2), "and 2 more quotes");
     }
 
     #[test]
@@ -452,6 +550,7 @@ pub(crate) mod tests_support {
             ],
             score: 40,
             verdict: Verdict::FallsShort,
+            verdict_basis: Default::default(),
             readiness: 30,
             profile: "current".into(),
             notes: vec![],

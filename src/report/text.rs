@@ -54,7 +54,7 @@ pub fn render(a: &Assessment, opts: &RenderOptions<'_>) -> String {
         "{}",
         p.paint(
             &format!("{BOLD}{verdict_style}"),
-            &format!("Verdict: {}", verdict_headline(a.verdict))
+            &format!("Verdict: {}", verdict_headline(a))
         )
     );
     let _ = writeln!(out, "{}", verdict_explanation(a));
@@ -211,7 +211,8 @@ fn render_finding(out: &mut String, f: &Finding, p: &Painter, loc: &Locator) {
     for line in wrap(&f.message, 84) {
         let _ = writeln!(out, "{indent}{line}");
     }
-    for e in f.evidence.iter().take(super::MAX_QUOTES) {
+    let evidence = super::distinct_evidence(&f.evidence);
+    for e in evidence.iter().take(super::MAX_QUOTES) {
         let _ = writeln!(
             out,
             "{indent}{} \"{}\" ({})",
@@ -220,11 +221,11 @@ fn render_finding(out: &mut String, f: &Finding, p: &Painter, loc: &Locator) {
             loc.locate(e)
         );
     }
-    if f.evidence.len() > super::MAX_QUOTES {
+    if evidence.len() > super::MAX_QUOTES {
         let _ = writeln!(
             out,
-            "{indent}(and {} more quotes)",
-            f.evidence.len() - super::MAX_QUOTES
+            "{indent}({})",
+            super::more_quotes(evidence.len() - super::MAX_QUOTES)
         );
     }
     if let Some(fix) = fix_for(f) {

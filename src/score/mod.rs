@@ -33,7 +33,7 @@ pub fn warm_up() {
 use crate::domain::{
     Approval, Area, Areas, Assessment, BlockKind, CHECK_SCHEMA, Document, EntityType, Evidence,
     Extracted, FinancialYear, Finding, FindingStatus, Force, Group, RawBlock, Signature,
-    SourceInfo, SourceKind, Verdict,
+    SourceInfo, SourceKind, Verdict, VerdictBasis,
 };
 use crate::rules::{AppliesTo, Rule, Rulebook};
 use approval::ApproverKind;
@@ -606,7 +606,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         let mut found = Vec::new();
         for a in Area::ALL {
             if area_results.get(a).present && a != Area::Structure {
-                found.push(a.title().to_lowercase());
+                found.push(a.in_sentence());
             }
         }
         let found = if found.is_empty() {
@@ -831,7 +831,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
     let missing: Vec<String> = Area::ALL
         .into_iter()
         .filter(|a| !covered.contains(a))
-        .map(|a| a.title().to_lowercase())
+        .map(|a| a.in_sentence())
         .collect();
     let n_vars = || {
         Vars::default()
@@ -1321,20 +1321,26 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         weighted(Force::Proposed)
     };
 
-    // ---- profile: proposals treated as law ----
-    if let Ok(profile) = rules.profile(&profile_name) {
-        for fi in findings.iter_mut() {
-            if profile.promote.iter().any(|p| p == &fi.rule)
-                && fi.status != FindingStatus::NotApplicable
-            {
-                fi.force = Force::Statute;
-                if fi.status == FindingStatus::Warn {
-                    fi.status = FindingStatus::Fail;
-                }
-            }
+    // ---- profile: readiness for proposals, as if they were in force ----
+    // A promoted proposal keeps its force (`proposed`: it is not law); its
+    // shortfall becomes a failure that decides the readiness verdict.
+    let promoted: &[String] = match rules.profile(&profile_name) {
+        Ok(profile) => &profile.promote,
+        Err(_) => &[],
+    };
+    for fi in findings.iter_mut() {
+        if promoted.contains(&fi.rule) && fi.status == FindingStatus::Warn {
+            fi.status = FindingStatus::Fail;
         }
     }
-    let verdict = Verdict::from_findings(findings.iter());
+    let verdict = Verdict::decided_by(findings.iter(), |f| {
+        f.force == Force::Statute || promoted.contains(&f.rule)
+    });
+    let verdict_basis = if promoted.is_empty() {
+        VerdictBasis::Law
+    } else {
+        VerdictBasis::Readiness
+    };
 
     let mut notes = doc.notes.clone();
     // Idempotent: re-scoring a stored version must give the same notes.
@@ -1355,6 +1361,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         findings,
         score,
         verdict,
+        verdict_basis,
         readiness,
         profile: profile_name,
         notes,

@@ -276,6 +276,7 @@ fn assessment_for(
         group: Group::default(),
         no_steps_declared: false,
         verdict: Verdict::from_findings(&findings),
+        verdict_basis: Default::default(),
         score: (15 * areas.len() as u64 + rng.below(10)).min(100) as u8,
         findings,
         readiness: rng.below(100) as u8,

@@ -1,6 +1,9 @@
-//! Charts drawn on the server as SVG: no script, works under the CSP, and
-//! every bar segment links to the filtered list behind it. Each chart is
-//! shown beside a table with the same numbers (its text alternative).
+//! Charts drawn on the server: an HTML list of rows, each a label in HTML
+//! text (body size, wrapping instead of being cut) and a bar in SVG whose
+//! segments are sized in percent, so a narrow screen never shrinks the text.
+//! No script, works under the CSP, every bar segment links to the filtered
+//! list behind it, and each chart is shown beside a table with the same
+//! numbers (its text alternative). Colours and patterns: [`super::palette`].
 
 /// Counts by registry status for one group (a year, a sector, a type).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -14,11 +17,49 @@ pub struct StatusCounts {
 
 impl StatusCounts {
     pub fn total(&self) -> i64 {
-        self.compliant + self.noncompliant + self.review + self.missing + self.unchecked
+        self.values().iter().sum()
+    }
+    /// The counts in [`STATUSES`] order.
+    pub fn values(&self) -> Vec<i64> {
+        vec![
+            self.compliant,
+            self.noncompliant,
+            self.review,
+            self.missing,
+            self.unchecked,
+        ]
     }
 }
 
-/// One bar segment.
+/// The statuses a chart stacks, in order: (status, words in a sentence).
+/// Their colours and patterns are in [`super::palette`].
+pub const STATUSES: [(&str, &str); 5] = [
+    ("compliant", "compliant"),
+    ("noncompliant", "non-compliant"),
+    ("review", "needs review"),
+    ("missing", "missing"),
+    ("unchecked", "not yet checked"),
+];
+
+/// One status in a chart's legend and table header.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub status: &'static str,
+    pub label: &'static str,
+}
+
+/// The chart series, labelled as the palette labels them.
+pub fn series() -> Vec<Series> {
+    STATUSES
+        .iter()
+        .map(|(status, words)| Series {
+            status,
+            label: super::palette::style(status).map_or(*words, |s| s.label),
+        })
+        .collect()
+}
+
+/// One bar segment; `x` and `width` are percentages of the bar.
 #[derive(Debug, Clone)]
 pub struct Segment {
     pub class: &'static str,
@@ -30,19 +71,19 @@ pub struct Segment {
     pub title: String,
 }
 
-/// One row of a chart: label, segments, total.
+/// One row of a chart: its label (HTML text at body size, never cut),
+/// segments and total.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub label: String,
-    pub y: f64,
-    pub text_y: f64,
     pub segments: Vec<Segment>,
     pub total: i64,
     /// The link for the whole row (the label).
     pub href: String,
-    /// The same counts, for the table beside the chart.
-    pub counts: StatusCounts,
-    pub shares: [String; 5],
+    /// The bar in words, for screen readers.
+    pub summary: String,
+    /// (count, share) per status, for the table beside the chart.
+    pub cells: Vec<(i64, String)>,
 }
 
 /// A horizontal stacked bar chart.
@@ -51,28 +92,9 @@ pub struct Chart {
     pub id: String,
     pub title: String,
     pub desc: String,
-    pub width: f64,
-    pub height: f64,
-    pub label_w: f64,
-    pub bar_w: f64,
-    pub bar_h: f64,
-    pub total_x: f64,
+    pub series: Vec<Series>,
     pub rows: Vec<Row>,
 }
-
-pub const WIDTH: f64 = 720.0;
-const LABEL_W: f64 = 210.0;
-const BAR_W: f64 = 420.0;
-const ROW_H: f64 = 34.0;
-const BAR_H: f64 = 22.0;
-
-pub const STATUSES: [(&str, &str); 5] = [
-    ("compliant", "compliant"),
-    ("noncompliant", "non-compliant"),
-    ("review", "needs review"),
-    ("missing", "missing"),
-    ("unchecked", "not yet checked"),
-];
 
 /// Builds a status chart: each row's bar is split by status, 100% wide.
 /// `href(row_index, Some(status))` links a segment; `None` links the row.
@@ -85,59 +107,53 @@ pub fn status_chart(
     let mut out = vec![];
     for (i, (label, c)) in rows.into_iter().enumerate() {
         let total = c.total();
-        let values = [
-            c.compliant,
-            c.noncompliant,
-            c.review,
-            c.missing,
-            c.unchecked,
-        ];
-        let mut x = LABEL_W;
+        let values = c.values();
+        let mut x = 0.0;
         let mut segments = vec![];
-        let shares = values.map(|v| super::page::percent(v, total));
+        let mut said = vec![];
+        let mut cells = vec![];
         for (k, (class, words)) in STATUSES.iter().enumerate() {
-            let v = values[k];
+            let v = values.get(k).copied().unwrap_or(0);
+            let share = super::page::percent(v, total);
+            cells.push((v, share.clone()));
             if v == 0 || total == 0 {
                 continue;
             }
-            let w = BAR_W * v as f64 / total as f64;
+            let w = 100.0 * v as f64 / total as f64;
+            said.push(format!("{v} {words} ({share})"));
             segments.push(Segment {
                 class,
-                x: round1(x),
-                width: round1(w.max(1.0)),
+                x: round2(x),
+                width: round2(w),
                 count: v,
-                share: shares[k].clone(),
+                share: share.clone(),
                 href: href(i, Some(class)),
-                title: format!("{label}: {v} {words} ({})", shares[k]),
+                title: format!("{label}: {v} {words} ({share})"),
             });
             x += w;
         }
-        let y = 8.0 + i as f64 * ROW_H;
         out.push(Row {
             href: href(i, None),
-            label: shorten_label(&label),
-            y,
-            text_y: y + BAR_H * 0.72,
+            summary: if said.is_empty() {
+                format!("{label}: no organisations")
+            } else {
+                format!("{label}: {}", said.join(", "))
+            },
+            label,
             segments,
             total,
-            counts: c,
-            shares,
+            cells,
         });
     }
     let desc = format!(
-        "Stacked bars: for each {title_lower}, the share of organisations that are compliant, non-compliant, need review, have no statement or have not been checked yet. The table below gives the same numbers.",
+        "Stacked bars: for each {title_lower}, the share of organisations that are compliant, non-compliant, need review, have no statement or are not yet checked. The table below gives the same numbers.",
         title_lower = title.to_lowercase()
     );
     Chart {
         id: id.to_string(),
         title: title.to_string(),
         desc,
-        width: WIDTH,
-        height: 16.0 + out.len() as f64 * ROW_H,
-        label_w: LABEL_W,
-        bar_w: BAR_W,
-        bar_h: BAR_H,
-        total_x: LABEL_W + BAR_W + 10.0,
+        series: series(),
         rows: out,
     }
 }
@@ -146,8 +162,7 @@ pub fn status_chart(
 #[derive(Debug, Clone)]
 pub struct SimpleBar {
     pub label: String,
-    pub y: f64,
-    pub text_y: f64,
+    /// Percentage of the bar.
     pub width: f64,
     pub value: i64,
     pub of: i64,
@@ -161,12 +176,6 @@ pub struct SimpleChart {
     pub id: String,
     pub title: String,
     pub desc: String,
-    pub width: f64,
-    pub height: f64,
-    pub label_w: f64,
-    pub bar_w: f64,
-    pub bar_h: f64,
-    pub total_x: f64,
     pub bars: Vec<SimpleBar>,
 }
 
@@ -179,46 +188,30 @@ pub fn simple_chart(
 ) -> SimpleChart {
     let bars = items
         .into_iter()
-        .enumerate()
-        .map(|(i, (label, value, of, href, missing_href))| {
-            let y = 8.0 + i as f64 * ROW_H;
-            SimpleBar {
-                label: shorten_label(&label),
-                y,
-                text_y: y + BAR_H * 0.72,
-                width: if of > 0 {
-                    round1(BAR_W * value as f64 / of as f64)
-                } else {
-                    0.0
-                },
-                value,
-                of,
-                share: super::page::percent(value, of),
-                href,
-                missing_href,
-            }
+        .map(|(label, value, of, href, missing_href)| SimpleBar {
+            label,
+            width: if of > 0 {
+                round2(100.0 * value as f64 / of as f64)
+            } else {
+                0.0
+            },
+            value,
+            of,
+            share: super::page::percent(value, of),
+            href,
+            missing_href,
         })
         .collect::<Vec<_>>();
     SimpleChart {
         id: id.to_string(),
         title: title.to_string(),
         desc: desc.to_string(),
-        width: WIDTH,
-        height: 16.0 + bars.len() as f64 * ROW_H,
-        label_w: LABEL_W,
-        bar_w: BAR_W,
-        bar_h: BAR_H,
-        total_x: LABEL_W + BAR_W + 10.0,
         bars,
     }
 }
 
-fn round1(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
-}
-
-fn shorten_label(s: &str) -> String {
-    super::view::shorten(s, 28)
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
 }
 
 #[cfg(test)]
@@ -248,7 +241,9 @@ mod tests {
         let r = &c.rows[0];
         assert_eq!(r.segments.len(), 3);
         let sum: f64 = r.segments.iter().map(|s| s.width).sum();
-        assert!((sum - BAR_W).abs() < 1.0);
+        assert!((sum - 100.0).abs() < 0.1);
+        assert_eq!(r.cells.len(), STATUSES.len());
+        assert!(r.summary.contains("2 missing (50%)"), "{}", r.summary);
         assert_eq!(r.segments[2].href, "/organisations?row=0&status=missing");
         assert_eq!(r.segments[2].share, "50%");
         assert!(c.rows[1].segments.is_empty());

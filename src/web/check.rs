@@ -44,8 +44,13 @@ struct RawInput {
     url: String,
     entity: String,
     fy_end: String,
+    published: String,
     members_text: String,
     members_file: Option<Vec<u8>>,
+    /// Sent as JSON: there is no file field to blame, only `text` or `url`.
+    json: bool,
+    /// The `url` key was sent (JSON) without `text`.
+    json_url_only: bool,
 }
 
 /// A field error, shown in the GOV.UK error summary and beside the field.
@@ -68,6 +73,7 @@ pub struct FormValues {
     pub url: String,
     pub entity: String,
     pub fy_end: String,
+    pub published: String,
     pub members: String,
 }
 
@@ -129,6 +135,13 @@ struct ReportPage {
     a: AssessmentView,
 }
 
+#[derive(Template)]
+#[template(path = "report_standalone.html")]
+struct StandaloneReport {
+    meta: Meta,
+    a: AssessmentView,
+}
+
 fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render()
         .map(Html)
@@ -167,21 +180,42 @@ impl From<WebError> for CheckFailure {
     }
 }
 
+/// The self-check report as a page of its own, stylesheet inside, for
+/// `s54 check --format html`: the same report the web self-check shows.
+pub fn standalone_report(a: &Assessment) -> Result<String, askama::Error> {
+    let view = AssessmentView::new(a);
+    StandaloneReport {
+        meta: Meta::standalone(format!("Self-check report: {}", view.verdict.label), ""),
+        a: view,
+    }
+    .render()
+}
+
 pub async fn submit_form(State(state): State<AppState>, req: Request<Body>) -> Response {
     match run(&state, req).await {
-        Ok(a) => match render(&ReportPage {
-            meta: Meta::new(
-                format!(
-                    "Self-check report: {}",
-                    AssessmentView::new(&a).verdict.label
+        Ok(a) => {
+            let view = AssessmentView::new(&a);
+            // The stylesheet is inside the page so that a saved or printed
+            // report keeps its layout; the CSP allows it by its hash.
+            let page = ReportPage {
+                meta: Meta::standalone(
+                    format!("Self-check report: {}", view.verdict.label),
+                    "check",
                 ),
-                "check",
-            ),
-            a: AssessmentView::new(&a),
-        }) {
-            Ok(html) => html.into_response(),
-            Err(e) => e.into_response(),
-        },
+                a: view,
+            };
+            match render(&page) {
+                Ok(html) => (
+                    [(
+                        axum::http::header::CONTENT_SECURITY_POLICY,
+                        super::assets::inline_css_csp(),
+                    )],
+                    html,
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
         Err(CheckFailure::Fields(errors, values)) => {
             let status = field_status(&errors);
             match render(&form_page(&state, errors, values)) {
@@ -256,6 +290,7 @@ async fn run(state: &AppState, req: Request<Body>) -> Result<Assessment, CheckFa
         url: raw.url.clone(),
         entity: raw.entity.clone(),
         fy_end: raw.fy_end.clone(),
+        published: raw.published.clone(),
         members: raw.members_text.clone(),
     };
     let checked = validate(raw).map_err(|errs| CheckFailure::Fields(errs, values.clone()))?;
@@ -435,16 +470,21 @@ async fn read_input(state: &AppState, req: Request<Body>) -> Result<RawInput, We
                 #[serde(default)]
                 fy_end: Option<String>,
                 #[serde(default)]
+                published: Option<String>,
+                #[serde(default)]
                 members: Vec<String>,
             }
             let j: JsonInput = serde_json::from_slice(&bytes).map_err(|e| {
                 WebError::BadRequest(format!("the JSON body could not be read: {e}"))
             })?;
             Ok(RawInput {
+                json_url_only: j.text.is_none() && j.url.is_some(),
+                json: true,
                 text: j.text.unwrap_or_default(),
                 url: j.url.unwrap_or_default(),
                 entity: j.entity.unwrap_or_default(),
                 fy_end: j.fy_end.unwrap_or_default(),
+                published: j.published.unwrap_or_default(),
                 members_text: j.members.join("\n"),
                 ..Default::default()
             })
@@ -470,6 +510,7 @@ fn set_text_field(raw: &mut RawInput, name: &str, value: String) {
         "url" => raw.url = value,
         "entity" => raw.entity = value,
         "fy_end" => raw.fy_end = value,
+        "published" => raw.published = value,
         "members" => raw.members_text = value,
         // Unknown fields (a submit button's name, say) are ignored.
         _ => {}
@@ -494,7 +535,20 @@ fn validate(raw: RawInput) -> Result<CheckRequest, Vec<FieldError>> {
         !raw.url.trim().is_empty(),
     ];
     let n = given.iter().filter(|g| **g).count();
-    if n == 0 {
+    if n == 0 && raw.json {
+        // A JSON request has no file: name the field it sent (or should have).
+        errors.push(if raw.json_url_only {
+            FieldError {
+                field: "url",
+                message: "Give the statement's web address in url, or its text in text".into(),
+            }
+        } else {
+            FieldError {
+                field: "text",
+                message: "The text is empty: give the statement's text in text, or its web address in url".into(),
+            }
+        });
+    } else if n == 0 {
         errors.push(FieldError {
             field: "file",
             message: "Choose a file, paste the statement text or enter its web address".into(),
@@ -529,20 +583,23 @@ fn validate(raw: RawInput) -> Result<CheckRequest, Vec<FieldError>> {
             }
         },
     };
-    let fy_end = match raw.fy_end.trim() {
+    let mut date_field = |field: &'static str, value: &str, what: &str| match value.trim() {
         "" => None,
-        s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
+        s => match parse_form_date(s) {
+            Some(d) => Some(d),
+            None => {
                 errors.push(FieldError {
-                    field: "fy_end",
-                    message: "Enter the financial year end as a date, for example 2025-03-31"
-                        .into(),
+                    field,
+                    message: format!(
+                        "Enter the {what} as a date, for example 31/03/2025 or 31 March 2025"
+                    ),
                 });
                 None
             }
         },
     };
+    let fy_end = date_field("fy_end", &raw.fy_end, "financial year end");
+    let published = date_field("published", &raw.published, "publication date");
     let mut members = match parse_members(raw.members_text.as_bytes()) {
         Ok(m) => m,
         Err(msg) => {
@@ -583,10 +640,37 @@ fn validate(raw: RawInput) -> Result<CheckRequest, Vec<FieldError>> {
         opts: CheckOptions {
             entity,
             fy_end,
+            published,
             members,
             ..Default::default()
         },
     })
+}
+
+/// A date as people in the UK write it, whatever their browser's locale:
+/// day first (`31/03/2025`, `31-3-2025`), in words (`31 March 2025`), or
+/// ISO (`2025-03-31`, what the API and older forms send).
+pub fn parse_form_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = s.split(['/', '-', '.']).map(str::trim).collect();
+    if let [d, m, y] = parts.as_slice()
+        && y.len() == 4
+    {
+        return NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    }
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if let [d, m, y] = words.as_slice() {
+        let day: u32 = d
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .parse()
+            .ok()?;
+        let month = crate::score::dates::month_number(m)?;
+        return NaiveDate::from_ymd_opt(y.parse().ok()?, month, day);
+    }
+    None
 }
 
 /// Members as CSV (`name[,company_number]`, header optional) or one name per line.
@@ -630,6 +714,58 @@ mod tests {
         assert_eq!(m[0].company_number.as_deref(), Some("01234567"));
         assert_eq!(m[1].name, "Beta plc");
         assert!(parse_members(&[0xff, 0xfe, 0x00]).is_err());
+    }
+
+    #[test]
+    fn form_dates_are_read_day_first_whatever_the_locale() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 31);
+        for s in [
+            "31/03/2025",
+            "31/3/2025",
+            "31-03-2025",
+            "31 March 2025",
+            "31st Mar 2025",
+            "2025-03-31",
+        ] {
+            assert_eq!(parse_form_date(s), d, "{s}");
+        }
+        // 03/04/2025 is the 3rd of April here, never the 4th of March.
+        assert_eq!(
+            parse_form_date("03/04/2025"),
+            NaiveDate::from_ymd_opt(2025, 4, 3)
+        );
+        for bad in ["31/02/2025", "2025/03/31", "March 2025", "", "31/03/25x"] {
+            assert_eq!(parse_form_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_empty_json_check_blames_the_text_field() {
+        let errs = validate(RawInput {
+            json: true,
+            text: "  ".into(),
+            ..Default::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, "text");
+        let errs = validate(RawInput {
+            json: true,
+            json_url_only: true,
+            ..Default::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(errs[0].field, "url");
+        let errs = validate(RawInput {
+            text: "x".into(),
+            published: "2025-13-01".into(),
+            ..Default::default()
+        })
+        .err()
+        .unwrap();
+        assert_eq!(errs[0].field, "published");
     }
 
     #[test]

@@ -56,6 +56,7 @@ struct DashboardPage {
     /// Group parents: (link, name, kind, member count).
     groups: Vec<(String, String, &'static str, i64)>,
     empty: bool,
+    palette: &'static [super::palette::StatusStyle],
 }
 
 pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<String>, WebError> {
@@ -161,6 +162,7 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         cards,
         groups,
         empty: d.organisations == 0,
+        palette: &super::palette::PALETTE,
         by_year,
         by_sector,
         by_type,

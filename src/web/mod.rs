@@ -20,6 +20,7 @@ pub mod export;
 pub mod groups;
 pub mod organisation;
 pub mod page;
+pub mod palette;
 pub mod query;
 pub mod registry;
 pub mod security;

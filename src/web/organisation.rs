@@ -6,7 +6,7 @@ use super::AppState;
 use super::errors::WebError;
 use super::page::{Meta, thousands};
 use super::query::path_id;
-use super::view::{Tag, status_tag};
+use super::view::{Reason, Tag, reasons_in_words, status_tag, year_end_words};
 use crate::registry::group::{COVERAGE_RULE, MemberNamed, names_member};
 use crate::store::{Declaration, OrgRef, Organisation, Store};
 use askama::Template;
@@ -28,7 +28,7 @@ pub struct YearRow {
     pub year: i32,
     pub covered: Option<Covered>,
     pub tag: Tag,
-    pub reasons: String,
+    pub reasons: Vec<Reason>,
     pub statement_id: Option<i64>,
     pub areas: String,
     pub score: String,
@@ -112,7 +112,7 @@ fn decl(d: &Declaration) -> DeclRow {
         year: d.year,
         statement_url: d.statement_url.clone().unwrap_or_default(),
         period: match (d.period_start, d.period_end) {
-            (Some(s), Some(e)) => format!("{s} to {e}"),
+            (Some(s), Some(e)) => format!("{} to {}", s.format("%-d %B %Y"), e.format("%-d %B %Y")),
             _ => String::new(),
         },
         approver: d.approving_person.clone().unwrap_or_default(),
@@ -179,6 +179,7 @@ pub async fn page(
         .map_err(|e| WebError::Internal(format!("organisation: {e}")))?
         .ok_or_else(|| WebError::NotFound(format!("there is no organisation {id}")))?;
     let o = &d.organisation;
+    let rules = state.rules();
     let money = |v: Option<i64>| {
         v.map(|v| format!("£{}", thousands(v)))
             .unwrap_or_else(|| "Not known".into())
@@ -203,7 +204,8 @@ pub async fn page(
         (
             "Financial year end",
             o.financial_year_end
-                .clone()
+                .as_deref()
+                .map(year_end_words)
                 .unwrap_or_else(|| "Not known".into()),
         ),
         (
@@ -267,7 +269,7 @@ pub async fn page(
             year: r.year,
             covered: covered_years.remove(&r.year),
             tag: status_tag(r.status.as_str()),
-            reasons: r.reasons.replace(';', ", "),
+            reasons: reasons_in_words(&rules, &r.reasons),
             statement_id: r.statement_id,
             areas: r
                 .areas_covered

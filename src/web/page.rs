@@ -7,6 +7,10 @@ pub struct Meta {
     pub title: String,
     /// Which main navigation item is current: `dashboard`, `registry`, `check`, `api` or empty.
     pub nav: &'static str,
+    /// The stylesheet inside the page instead of linked, for a page that is
+    /// saved or printed (the response then allows that one stylesheet by
+    /// its hash: [`super::assets::inline_css_csp`]).
+    pub inline_css: Option<&'static str>,
 }
 
 impl Meta {
@@ -14,6 +18,14 @@ impl Meta {
         Meta {
             title: title.into(),
             nav,
+            inline_css: None,
+        }
+    }
+    /// [`Meta::new`] for a page that carries its own stylesheet.
+    pub fn standalone(title: impl Into<String>, nav: &'static str) -> Meta {
+        Meta {
+            inline_css: Some(super::assets::CSS),
+            ..Meta::new(title, nav)
         }
     }
 }

@@ -13,7 +13,7 @@ use super::security::CSP_DOCUMENT;
 use super::view::{AssessmentView, Segment, Tag, highlight, status_tag};
 use crate::store::StatementPageData;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use bytes::Bytes;
@@ -80,7 +80,8 @@ fn render(data: StatementPageData) -> Result<String, WebError> {
             }
         }
         for f in &order {
-            for e in &f.evidence {
+            // The view shows each distinct quote once; anchors follow it.
+            for e in crate::report::distinct_evidence(&f.evidence) {
                 spans.push((e.start, e.end, f.rule.clone()));
             }
         }
@@ -149,12 +150,74 @@ fn render(data: StatementPageData) -> Result<String, WebError> {
     .map_err(|e| WebError::Internal(format!("template: {e}")))
 }
 
-/// The archived bytes. PDFs and DOCX keep their type; anything else
-/// (HTML above all) is served as plain text, so it can never run as a page
-/// of this origin. A sandbox CSP covers whatever a browser does with it.
+#[derive(Template)]
+#[template(path = "archived.html")]
+struct ArchivedPage {
+    meta: Meta,
+    title: String,
+    sha256: String,
+    /// ("h" | "li" | "p", text).
+    blocks: Vec<(&'static str, String)>,
+    /// (href, text, whether it is a web address to link).
+    links: Vec<(String, String, bool)>,
+}
+
+/// An archived web page as readable text with its links: our own page,
+/// every value escaped, nothing of the original runs.
+fn archived_html(sha: &str, bytes: &[u8], content_type: Option<&str>) -> Option<String> {
+    let limits = crate::extract::Limits::default();
+    let ex = crate::extract::html::extract_with_content_type(bytes, content_type, &limits).ok()?;
+    let blocks: Vec<(&'static str, String)> = ex
+        .blocks
+        .iter()
+        .filter(|b| !b.text.trim().is_empty())
+        .map(|b| {
+            let kind = match b.kind {
+                crate::domain::BlockKind::Heading(_) => "h",
+                crate::domain::BlockKind::ListItem => "li",
+                _ => "p",
+            };
+            (kind, b.text.clone())
+        })
+        .collect();
+    let links = ex
+        .links
+        .iter()
+        .map(|l| {
+            let text = if l.text.trim().is_empty() {
+                l.title.clone().unwrap_or_else(|| l.href.clone())
+            } else {
+                l.text.clone()
+            };
+            let web =
+                url::Url::parse(&l.href).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            (l.href.clone(), text, web)
+        })
+        .collect();
+    let title = blocks
+        .iter()
+        .find(|b| b.0 == "h")
+        .map(|b| super::view::shorten(&b.1, 120))
+        .unwrap_or_else(|| "Archived web page".to_string());
+    ArchivedPage {
+        meta: Meta::new(format!("Archived copy: {title}"), "registry"),
+        title,
+        sha256: sha.to_string(),
+        blocks,
+        links,
+    }
+    .render()
+    .ok()
+}
+
+/// The archived bytes. PDFs and DOCX keep their type; a web page is shown
+/// as readable text with its links ([`archived_html`]); anything else, and
+/// `?raw=1`, is served as plain text, so it can never run as a page of this
+/// origin. A sandbox CSP covers whatever a browser does with it.
 pub async fn document(
     State(state): State<AppState>,
     Path(sha): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError::NotFound(
@@ -179,6 +242,19 @@ pub async fn document(
             "attachment",
         )
     } else {
+        let raw = q.get("raw").is_some_and(|v| v == "1");
+        let html = crate::extract::sniff::sniff(&doc.bytes, "archive")
+            == Some(crate::domain::SourceKind::Html);
+        if html && !raw {
+            let page = tokio::task::spawn_blocking(move || {
+                archived_html(&sha, &doc.bytes, doc.content_type.as_deref())
+            })
+            .await
+            .ok()
+            .flatten()
+            .ok_or_else(|| WebError::Internal("the archived page could not be read".into()))?;
+            return Ok(Html(page).into_response());
+        }
         ("text/plain; charset=utf-8", "txt", "inline")
     };
     let mut r = doc.bytes.into_response();

@@ -3,14 +3,15 @@
 //! escapes every one of them), and the statement text cut into segments with
 //! the evidence marked.
 
-use crate::domain::{Area, Assessment, Finding, FindingStatus, Force, Verdict};
+use crate::domain::{Area, Assessment, Finding, FindingStatus, Force, Verdict, VerdictBasis};
+use std::borrow::Cow;
 
 /// A status as words plus an icon; the CSS class only repeats it in colour.
 #[derive(Debug, Clone)]
 pub struct Tag {
     pub class: &'static str,
     pub icon: &'static str,
-    pub label: &'static str,
+    pub label: Cow<'static, str>,
 }
 
 pub fn finding_tag(s: FindingStatus) -> Tag {
@@ -26,7 +27,7 @@ pub fn finding_tag(s: FindingStatus) -> Tag {
     Tag {
         class: s.as_str(),
         icon,
-        label,
+        label: label.into(),
     }
 }
 
@@ -39,23 +40,43 @@ pub fn verdict_tag(v: Verdict) -> Tag {
     Tag {
         class: v.as_str(),
         icon,
-        label,
+        label: label.into(),
     }
 }
 
+/// The verdict's tag for this assessment: under a reform profile it names
+/// readiness for the proposals, never the law.
+pub fn assessment_tag(a: &Assessment) -> Tag {
+    let mut tag = verdict_tag(a.verdict);
+    if a.verdict_basis == VerdictBasis::Readiness {
+        tag.label = crate::report::verdict_headline(a).into();
+    }
+    tag
+}
+
 /// Registry status (`compliant`, `noncompliant`, `review`, `missing`,
-/// `unchecked`, `out_of_scope`).
+/// `unchecked`, `out_of_scope`), worded as [`super::palette`] words it.
 pub fn status_tag(status: &str) -> Tag {
-    let (class, icon, label) = match status {
-        "compliant" => ("compliant", "✓", "Compliant"),
-        "noncompliant" => ("noncompliant", "✗", "Non-compliant"),
-        "review" => ("review", "?", "Needs review"),
-        "missing" => ("missing", "✗", "Missing"),
-        "unchecked" => ("unchecked", "…", "Not yet checked"),
-        "out_of_scope" => ("out_of_scope", "–", "Out of scope"),
-        _ => ("info", "i", "Unknown"),
+    let icon = match status {
+        "compliant" => "✓",
+        "noncompliant" | "missing" => "✗",
+        "review" => "?",
+        "unchecked" => "…",
+        "out_of_scope" => "–",
+        _ => "i",
     };
-    Tag { class, icon, label }
+    match super::palette::style(status) {
+        Some(s) => Tag {
+            class: s.status,
+            icon,
+            label: s.label.into(),
+        },
+        None => Tag {
+            class: "info",
+            icon,
+            label: "Unknown".into(),
+        },
+    }
 }
 
 pub fn verdict_explanation(v: Verdict) -> &'static str {
@@ -99,9 +120,8 @@ impl FindingView {
             force_label: f.force.label(),
             message: f.message.clone(),
             fix: f.fix.clone().filter(|s| !s.trim().is_empty()),
-            evidence: f
-                .evidence
-                .iter()
+            evidence: crate::report::distinct_evidence(&f.evidence)
+                .into_iter()
                 .map(|e| EvidenceView {
                     quote: shorten(&e.quote, 300),
                     anchor: None,
@@ -131,7 +151,9 @@ pub struct MemberView {
 #[derive(Debug, Clone)]
 pub struct AssessmentView {
     pub verdict: Tag,
-    pub verdict_text: &'static str,
+    pub verdict_text: Cow<'static, str>,
+    /// The reform profile whose readiness the verdict answers, if any.
+    pub readiness_profile: Option<String>,
     pub score: u8,
     pub readiness: u8,
     pub source_kind: &'static str,
@@ -157,6 +179,8 @@ pub struct AssessmentView {
     pub proposals: Vec<FindingView>,
     /// Everything that passed, or is informational.
     pub passed: Vec<FindingView>,
+    /// Rules that do not apply to this statement (folded away on the page).
+    pub not_applicable: Vec<FindingView>,
     pub notes: Vec<String>,
 }
 
@@ -224,6 +248,7 @@ impl AssessmentView {
         let mut advice = vec![];
         let mut proposals = vec![];
         let mut passed = vec![];
+        let mut not_applicable = vec![];
         for f in &a.findings {
             let v = FindingView::from(f);
             let problem = matches!(
@@ -234,6 +259,7 @@ impl AssessmentView {
                     | FindingStatus::CannotVerify
             );
             match (f.force, problem) {
+                _ if f.status == FindingStatus::NotApplicable => not_applicable.push(v),
                 (Force::Statute, true) => to_fix.push(v),
                 (Force::Guidance, true) => advice.push(v),
                 (Force::Proposed, _) => proposals.push(v),
@@ -243,8 +269,13 @@ impl AssessmentView {
         // Failures before reviews: the reader fixes the certain things first.
         to_fix.sort_by_key(|f| f.tag.class != "fail");
         AssessmentView {
-            verdict: verdict_tag(a.verdict),
-            verdict_text: verdict_explanation(a.verdict),
+            verdict: assessment_tag(a),
+            verdict_text: match a.verdict_basis {
+                VerdictBasis::Law => verdict_explanation(a.verdict).into(),
+                VerdictBasis::Readiness => crate::report::verdict_explanation(a).into(),
+            },
+            readiness_profile: (a.verdict_basis == VerdictBasis::Readiness)
+                .then(|| a.profile.clone()),
             score: a.score,
             readiness: a.readiness,
             source_kind: a.source.kind.as_str(),
@@ -275,6 +306,7 @@ impl AssessmentView {
             advice,
             proposals,
             passed,
+            not_applicable,
             notes: a.notes.clone(),
         }
     }
@@ -286,6 +318,43 @@ impl AssessmentView {
             .chain(self.advice.iter_mut())
             .chain(self.proposals.iter_mut())
             .chain(self.passed.iter_mut())
+            .chain(self.not_applicable.iter_mut())
+    }
+}
+
+/// A failed rule as a reader sees it: in words, with its id for reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub id: String,
+    pub words: String,
+}
+
+/// The `;`-separated rule ids of a registry row, each with the rulebook's
+/// title in plain English ("Approved by the board (or equivalent): not met").
+pub fn reasons_in_words(rules: &crate::rules::Rulebook, ids: &str) -> Vec<Reason> {
+    ids.split(';')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| Reason {
+            id: id.to_string(),
+            words: match rules.rule(id) {
+                Some(r) => format!("{}: not met", r.title),
+                None => "A requirement of an earlier rulebook: not met".to_string(),
+            },
+        })
+        .collect()
+}
+
+/// A usual financial year end, `MM-DD`, as a date: `03-31` → "31 March".
+/// Anything else is shown as it is.
+pub fn year_end_words(mm_dd: &str) -> String {
+    let parsed = mm_dd
+        .split_once('-')
+        .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+        .and_then(|(m, d)| chrono::NaiveDate::from_ymd_opt(2024, m, d));
+    match parsed {
+        Some(date) => date.format("%-d %B").to_string(),
+        None => mm_dd.to_string(),
     }
 }
 
@@ -396,6 +465,29 @@ mod tests {
         assert_eq!(anchors[1].as_deref(), Some("ev-1"));
         assert_eq!(anchors[2].as_deref(), Some("ev-2"));
         assert_eq!(anchors[3], None);
+    }
+
+    #[test]
+    fn year_ends_read_as_dates() {
+        assert_eq!(year_end_words("01-31"), "31 January");
+        assert_eq!(year_end_words("03-31"), "31 March");
+        assert_eq!(year_end_words("02-29"), "29 February");
+        assert_eq!(year_end_words("13-40"), "13-40");
+        assert_eq!(year_end_words(""), "");
+    }
+
+    #[test]
+    fn reasons_are_given_in_words() {
+        let rules = crate::rules::Rulebook::embedded().unwrap();
+        let r = reasons_in_words(&rules, "MSA-54-6a-board-approval; ;NO-SUCH-rule");
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].id, "MSA-54-6a-board-approval");
+        assert!(
+            r[0].words.starts_with("Approved by the board"),
+            "{}",
+            r[0].words
+        );
+        assert!(!r[1].words.contains("NO-SUCH"));
     }
 
     #[test]

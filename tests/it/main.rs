@@ -3,7 +3,9 @@
 
 mod bounded;
 mod check_cli;
+mod cli_manners;
 mod crawl;
+mod docs;
 mod extract_docx_html;
 mod extract_pdf;
 mod pg;

@@ -306,21 +306,23 @@ fn entity_option_overrides_inference() {
 }
 
 #[test]
-fn reform_profile_promotes_proposals_to_law() {
+fn reform_profile_checks_readiness_and_never_calls_a_proposal_law() {
     let opts = CheckOptions {
         profile: Some("reform-2026".into()),
         ..Default::default()
     };
-    // Only 0 of 6 areas: under the reform profile that is a failure in law.
+    // Only 0 of 6 areas: under the reform profile the statement is not ready.
     let (a, _) = check_with("weak_company.txt", opts);
     let f = a
         .findings
         .iter()
         .find(|f| f.rule == "GOV2020-mandatory-areas")
         .unwrap();
-    assert_eq!(f.force, Force::Statute);
+    assert_eq!(f.force, Force::Proposed);
     assert_eq!(f.status, FindingStatus::Fail);
     assert_eq!(a.profile, "reform-2026");
+    assert_eq!(a.verdict_basis, s54::domain::VerdictBasis::Readiness);
+    assert_eq!(a.verdict, Verdict::FallsShort);
     let (cur, _) = check("weak_company.txt");
     let f = cur
         .findings

@@ -567,8 +567,13 @@ pub mod browser {
     /// Starts chromedriver and a headless Chromium session, or `None` when the
     /// browser is not installed outside CI.
     pub async fn start() -> Option<Browser> {
-        let chromium = find_exe(&["chromium", "chromium-browser", "google-chrome"]);
-        let driver = find_exe(&["chromedriver"]);
+        // S54_CHROMIUM / S54_CHROMEDRIVER: a browser outside PATH, e.g.
+        // Ubuntu's snap (/snap/bin/chromium, /snap/bin/chromium.chromedriver).
+        let from_env = |v: &str| std::env::var_os(v).map(PathBuf::from);
+        let chromium = from_env("S54_CHROMIUM")
+            .or_else(|| find_exe(&["chromium", "chromium-browser", "google-chrome"]));
+        let driver = from_env("S54_CHROMEDRIVER")
+            .or_else(|| find_exe(&["chromedriver", "chromium.chromedriver"]));
         let (Some(chromium), Some(driver_exe)) = (chromium, driver) else {
             assert!(
                 std::env::var_os("CI").is_none(),
