@@ -90,7 +90,7 @@ pub const PALETTE: [StatusStyle; 6] = [
     StatusStyle {
         status: "out_of_scope",
         label: "Out of scope",
-        fill: "#b1b4b6",
+        fill: "#9a9a9a",
         pattern: Pattern::Solid,
         tag_bg: "#e5e6e7",
         tag_fg: "#383f43",

@@ -8,6 +8,7 @@ mod crawl;
 mod docs;
 mod extract_docx_html;
 mod extract_pdf;
+mod pages;
 mod pg;
 mod score;
 mod store;
