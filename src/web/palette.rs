@@ -181,16 +181,9 @@ mod tests {
     }
 
     #[test]
-    fn every_status_has_a_style() {
-        for s in [
-            "compliant",
-            "noncompliant",
-            "review",
-            "missing",
-            "unchecked",
-            "out_of_scope",
-        ] {
-            assert!(style(s).is_some(), "{s}");
+    fn every_registry_status_has_a_style() {
+        for s in crate::registry::YearStatus::ALL {
+            assert!(style(s.as_str()).is_some(), "{s:?}");
         }
         assert!(style("bogus").is_none());
     }

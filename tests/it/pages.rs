@@ -348,7 +348,6 @@ fn png_width(png: &[u8]) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_desktop_and_mobile_screens() {
-    use fantoccini::Locator;
     let Some(b) = browser::start().await else {
         return;
     };
@@ -405,24 +404,9 @@ async fn pages_fit_desktop_and_mobile_screens() {
         }
         // The self-check report: its own stylesheet applies under the CSP.
         c.goto(&format!("http://{addr}/check")).await.unwrap();
-        c.find(Locator::Id("text"))
-            .await
-            .unwrap()
-            .send_keys(GOOD)
-            .await
-            .unwrap();
-        c.find(Locator::Id("published"))
-            .await
-            .unwrap()
-            .send_keys("30/06/2025")
-            .await
-            .unwrap();
-        c.find(Locator::Id("check-submit"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        b.fill("text", GOOD).await;
+        b.fill("published", "30/06/2025").await;
+        b.click("check-submit").await;
         b.text("#verdict").await;
         let m = c.execute(MEASURE, vec![]).await.unwrap();
         assert_eq!(m["sheets"], serde_json::json!(["STYLE"]), "{m}");

@@ -683,6 +683,20 @@ pub mod browser {
             }
         }
 
+        /// Types `text` into the field with this id.
+        pub async fn fill(&self, id: &str, text: &str) {
+            let field = self.client.find(Locator::Id(id)).await;
+            let field = field.unwrap_or_else(|e| panic!("no field #{id}: {e}"));
+            field.send_keys(text).await.expect("type into the field");
+        }
+
+        /// Clicks the element with this id.
+        pub async fn click(&self, id: &str) {
+            let el = self.client.find(Locator::Id(id)).await;
+            let el = el.unwrap_or_else(|e| panic!("no element #{id}: {e}"));
+            el.click().await.expect("click");
+        }
+
         pub async fn close(self) {
             let c = self.client.clone();
             let _ = c.close().await;
