@@ -9,12 +9,14 @@
 //! - [`score`]: Document + Rulebook → [`domain::Assessment`] (the `s54.check/1` JSON).
 //! - [`report`]: Assessment → text / JSON / HTML.
 //! - [`check`]: the one call that does extract + score.
+//! - [`accounts`]: Companies House accounts (iXBRL) → turnover and scope.
 //! - [`store`]: the registry database (SQLite or PostgreSQL).
 //! - [`registry`]: reporting years, deadlines and per-year status.
 //! - [`crawl`]: polite fetching, discovery and the crawl queue.
 //! - [`web`]: the dashboard, self-check and JSON API.
 //! - [`cli`]: the `s54` commands.
 
+pub mod accounts;
 pub mod check;
 pub mod cli;
 pub mod config;

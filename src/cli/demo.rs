@@ -32,6 +32,24 @@ pub fn run(addr: &str) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot import the demo organisations")?;
         println!("{}", report.summary());
+        // Companies House accounts: organisations in scope that never reported.
+        let zip =
+            std::env::temp_dir().join(format!("s54-demo-accounts-{}.zip", std::process::id()));
+        crate::demo::accounts::write_zip(&zip).context("cannot write the demo accounts")?;
+        let accounts = crate::accounts::import(
+            &store,
+            &zip,
+            crate::accounts::Limits::default(),
+            &mut |m, e| eprintln!("demo accounts: {m}: skipped: {e}"),
+        )
+        .await;
+        let _ = std::fs::remove_file(&zip);
+        println!(
+            "Companies House accounts: {}",
+            accounts
+                .context("cannot import the demo accounts")?
+                .summary()
+        );
         let rules = Rulebook::embedded().context("cannot load the rulebook")?;
         // Loopback sites: private addresses allowed, no politeness delay needed.
         let cfg = CrawlConfig::new(8, Duration::from_millis(0), true);

@@ -7,6 +7,7 @@ use anyhow::Context;
 use std::io::Write;
 use std::process::ExitCode;
 
+#[expect(clippy::too_many_arguments)]
 pub fn run(
     db: &str,
     format: super::ExportFormat,
@@ -15,6 +16,7 @@ pub fn run(
     sector: Option<String>,
     org_type: Option<String>,
     with_group: bool,
+    no_website: bool,
 ) -> anyhow::Result<ExitCode> {
     let status = match status.trim() {
         "" | "all" => None,
@@ -26,6 +28,7 @@ pub fn run(
         year,
         sector,
         org_type,
+        no_website,
         ..Default::default()
     };
     let format = match format {

@@ -1,6 +1,7 @@
 //! The `s54` command line: clap definitions (the contract of
 //! `shared/spec/interface.md`) and a thin dispatch into the library.
 
+mod accounts;
 mod check;
 mod crawl;
 mod demo;
@@ -109,6 +110,9 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Companies House accounts: find the organisations over £36m.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
     /// Crawl organisations' websites for their statements.
     Crawl {
         #[command(flatten)]
@@ -163,6 +167,10 @@ pub enum Command {
         /// when it is a parent with members.
         #[arg(long = "with-group")]
         with_group: bool,
+        /// Only organisations with no known website (e.g. found from their
+        /// accounts: a person has to find it).
+        #[arg(long = "no-website")]
+        no_website: bool,
     },
     /// Serve the web dashboard and JSON API.
     Serve {
@@ -206,11 +214,25 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Read a Companies House Accounts Data Product zip (or a folder of its
+    /// members): turnover per organisation and year; organisations over
+    /// £36m that the registry does not know are added.
+    Import {
+        /// The product's zip, or a folder of its members.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
 /// Runs a parsed command line, returning the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => return check::run(args),
         Command::Import { file, db } => import::run(&file, &db.db),
+        Command::Accounts(AccountsCommand::Import { file, db }) => accounts::run(&file, &db.db),
         Command::Crawl {
             db,
             concurrency,
@@ -227,8 +249,11 @@ pub fn run(cli: Cli) -> ExitCode {
             sector,
             org_type,
             with_group,
+            no_website,
         } => existing_db(&db.db).and_then(|()| {
-            export::run(&db.db, format, &status, year, sector, org_type, with_group)
+            export::run(
+                &db.db, format, &status, year, sector, org_type, with_group, no_website,
+            )
         }),
         Command::Serve { db, addr } => existing_db(&db.db).and_then(|()| serve::run(&db.db, &addr)),
         Command::Demo { addr } => demo::run(&addr),

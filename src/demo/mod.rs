@@ -5,6 +5,8 @@
 //! The statements are written for the demo (see `sites/README.md`) and
 //! embedded in the binary, so `s54 demo` needs no network and no files.
 
+pub mod accounts;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};

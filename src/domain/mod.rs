@@ -6,10 +6,12 @@ mod assessment;
 mod document;
 mod entity;
 mod evidence;
+mod filing;
 mod finding;
 
 pub use assessment::*;
 pub use document::*;
 pub use entity::*;
 pub use evidence::*;
+pub use filing::*;
 pub use finding::*;

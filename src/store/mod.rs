@@ -23,6 +23,12 @@ mod crawl_log;
 pub use crawl_log::{CrawlTarget, LoggedFetch};
 mod batch;
 pub use batch::{BatchDone, BatchWrite};
+// Added by the accounts import: turnover per organisation and year.
+mod accounts;
+pub use accounts::{
+    FilingOutcome, FilingRecord, NeverReported, NeverReportedCounts, NeverReportedFilter,
+    TurnoverYear,
+};
 
 pub use generate::GenerateStats;
 pub use model::*;

@@ -525,6 +525,8 @@ pub struct ExportFilter {
     pub groups: bool,
     /// Only rows whose statement does not cover this area.
     pub area_missing: Option<Area>,
+    /// Only organisations with no known website (`--no-website`).
+    pub no_website: bool,
 }
 
 /// One organisation with everything (the organisation page).

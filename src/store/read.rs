@@ -248,21 +248,25 @@ const JOIN_ORDER: &str = " ORDER BY o.id, v.registry_year, v.organisation_id";
 /// The registry rows' query for one backend and kind of search (`$8`: the
 /// query as typed, a company number; `$9`: the FTS5 query). Each kind uses
 /// exactly the parameters it binds (see [`Store::registry_rows`]).
-fn join_sql(kind: JoinKind) -> &'static str {
+fn join_sql(kind: JoinKind, no_website: bool) -> &'static str {
     use std::sync::LazyLock;
-    static ALL: LazyLock<[String; 4]> = LazyLock::new(|| {
-        let base = format!("{JOIN_HEAD}{JOIN_FILTERS}");
-        [
-            format!("{base}{JOIN_ORDER}"),
-            format!("{base}AND o.company_number = $8{JOIN_ORDER}"),
-            format!(
-                "{base}AND (o.company_number = $8 OR o.id IN (SELECT rowid FROM organisation_search \
-                 WHERE organisation_search MATCH $9)){JOIN_ORDER}"
-            ),
-            format!(
-                "{base}AND (o.company_number = $8 OR o.search @@ websearch_to_tsquery('english', $8)){JOIN_ORDER}"
-            ),
-        ]
+    // Without and with `--no-website` (only organisations with no known website).
+    static ALL: LazyLock<[[String; 4]; 2]> = LazyLock::new(|| {
+        [false, true].map(|no_website| {
+            let website = if no_website { "AND o.website IS NULL " } else { "" };
+            let base = format!("{JOIN_HEAD}{JOIN_FILTERS}{website}");
+            [
+                format!("{base}{JOIN_ORDER}"),
+                format!("{base}AND o.company_number = $8{JOIN_ORDER}"),
+                format!(
+                    "{base}AND (o.company_number = $8 OR o.id IN (SELECT rowid FROM organisation_search \
+                     WHERE organisation_search MATCH $9)){JOIN_ORDER}"
+                ),
+                format!(
+                    "{base}AND (o.company_number = $8 OR o.search @@ websearch_to_tsquery('english', $8)){JOIN_ORDER}"
+                ),
+            ]
+        })
     });
     static ONE: LazyLock<String> = LazyLock::new(|| {
         format!(
@@ -270,12 +274,13 @@ fn join_sql(kind: JoinKind) -> &'static str {
              AND ($2 IS NULL OR o.org_type = $2){JOIN_ORDER}"
         )
     });
+    let all = &ALL[usize::from(no_website)];
     match kind {
         JoinKind::One => ONE.as_str(),
-        JoinKind::All => ALL[0].as_str(),
-        JoinKind::SqliteNumber => ALL[1].as_str(),
-        JoinKind::SqliteSearch => ALL[2].as_str(),
-        JoinKind::PostgresSearch => ALL[3].as_str(),
+        JoinKind::All => all[0].as_str(),
+        JoinKind::SqliteNumber => all[1].as_str(),
+        JoinKind::SqliteSearch => all[2].as_str(),
+        JoinKind::PostgresSearch => all[3].as_str(),
     }
 }
 
@@ -1346,7 +1351,7 @@ impl Store {
             (None, Some(_), true, Some(_)) => JoinKind::SqliteSearch,
             (None, Some(_), false, _) => JoinKind::PostgresSearch,
         };
-        let sql = join_sql(kind);
+        let sql = join_sql(kind, filter.no_website);
         // Each kind binds exactly the parameters its SQL uses.
         macro_rules! bound {
             ($db:ty, $pool:expr) => {{

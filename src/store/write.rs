@@ -1130,6 +1130,22 @@ pub(super) async fn record_version_in(
     Ok(record_in_tx!(c, v, true))
 }
 
+/// [`Store::upsert_organisations`] inside a caller's SQLite transaction.
+pub(super) async fn upsert_organisations_in_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    rows: &[OrgUpsert],
+) -> Result<Vec<Upserted>> {
+    Ok(upsert_in_tx!(c, rows, true))
+}
+
+/// [`Store::upsert_organisations`] inside a caller's PostgreSQL transaction.
+pub(super) async fn upsert_organisations_in_postgres(
+    c: &mut sqlx::PgConnection,
+    rows: &[OrgUpsert],
+) -> Result<Vec<Upserted>> {
+    Ok(upsert_in_tx!(c, rows, false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

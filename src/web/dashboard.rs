@@ -57,6 +57,9 @@ struct DashboardPage {
     groups: Vec<(String, String, &'static str, i64)>,
     empty: bool,
     palette: &'static [super::palette::StatusStyle],
+    /// Organisations in scope by their filed accounts that never reported
+    /// (`/accounts`), and how many of them have no known website.
+    never_reported: (i64, i64),
 }
 
 pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<String>, WebError> {
@@ -79,6 +82,10 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
             (format!("/groups/{}", g.id), g.name, kind, g.members)
         })
         .collect();
+    let nr = store
+        .never_reported_counts()
+        .await
+        .map_err(|e| WebError::Internal(format!("dashboard accounts: {e}")))?;
     let y = d.year.to_string();
     let ys = y.as_str();
     let cards = vec![
@@ -163,6 +170,7 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         groups,
         empty: d.organisations == 0,
         palette: &super::palette::PALETTE,
+        never_reported: (nr.organisations, nr.without_website),
         by_year,
         by_sector,
         by_type,

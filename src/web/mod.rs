@@ -8,6 +8,7 @@
 //! rate limit, [`view`] the view models templates print (askama escapes every
 //! value: nothing user-supplied is ever marked safe).
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod cache;
@@ -166,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/favicon.svg", get(assets::favicon))
         .route("/", get(dashboard::page))
         .route("/organisations", get(registry::page))
+        .route("/accounts", get(accounts::page))
         .route("/organisations/{id}", get(organisation::page))
         .route("/groups/{id}", get(groups::page))
         .route("/statements/{id}", get(statement::page))

@@ -47,6 +47,45 @@ pub struct VersionRow {
     pub homepage: String,
 }
 
+/// One year's turnover from filed accounts.
+pub struct TurnoverRow {
+    pub year: i32,
+    pub period: String,
+    pub turnover: String,
+    pub basis: &'static str,
+    pub employees: String,
+    pub in_scope: String,
+    pub source: String,
+}
+
+fn turnover_row(t: &crate::store::TurnoverYear) -> TurnoverRow {
+    let amount = if t.currency == "GBP" {
+        format!("£{}", thousands(t.turnover))
+    } else {
+        format!("{} {}", thousands(t.turnover), t.currency)
+    };
+    TurnoverRow {
+        year: t.year,
+        period: match t.period_start {
+            Some(s) => format!("{s} to {}", t.period_end),
+            None => format!("ending {}", t.period_end),
+        },
+        turnover: amount,
+        basis: match (t.consolidated, t.dormant) {
+            (_, true) => "Dormant company",
+            (true, false) => "Group (consolidated)",
+            (false, false) => "Company",
+        },
+        employees: t.employees.map(thousands).unwrap_or_default(),
+        in_scope: match t.in_scope {
+            Some(true) => "Yes (£36m or more)".into(),
+            Some(false) => "No (under £36m)".into(),
+            None => format!("Not judged (turnover in {})", t.currency),
+        },
+        source: t.source.clone(),
+    }
+}
+
 pub struct DeclRow {
     pub year: i32,
     pub statement_url: String,
@@ -72,6 +111,7 @@ struct OrgPage {
     years: Vec<YearRow>,
     versions: Vec<VersionRow>,
     declarations: Vec<DeclRow>,
+    turnovers: Vec<TurnoverRow>,
 }
 
 /// When the crawler last read the site, and its last failed attempt since:
@@ -323,6 +363,13 @@ pub async fn page(
         years,
         versions,
         declarations: d.declarations.iter().map(decl).collect(),
+        turnovers: store
+            .turnovers_of(o.id)
+            .await
+            .map_err(|e| WebError::Internal(format!("turnovers: {e}")))?
+            .iter()
+            .map(turnover_row)
+            .collect(),
     }
     .render()
     .map(Html)

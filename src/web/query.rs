@@ -143,6 +143,7 @@ impl RawQuery {
             public_bodies,
             groups,
             area_missing: self.area_missing()?,
+            no_website: self.flag("no_website")?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step on 2 cores). Each area of
 //! the pipeline has its own module.
 
+mod accounts;
 mod bounded;
 mod check_cli;
 mod cli_manners;
