@@ -209,6 +209,18 @@ macro_rules! record_filings_in_tx {
                 .bind(ts)
                 .execute(&mut *conn)
                 .await?;
+                // A year in scope by accounts is a registry year of the
+                // organisation's, like a year with a statement or a declaration.
+                if f.in_scope() == Some(true) {
+                    sqlx::query(
+                        "UPDATE organisations SET first_year = $2 WHERE id = $1 \
+                         AND (first_year IS NULL OR first_year > $2)",
+                    )
+                    .bind(up.id())
+                    .bind(registry_year(f.period_end))
+                    .execute(&mut *conn)
+                    .await?;
+                }
             }
             out.push(match up {
                 Upserted::Inserted(id) => FilingOutcome::Added(*id),

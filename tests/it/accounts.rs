@@ -167,6 +167,20 @@ fn zip_bombs_and_huge_members_are_skipped_not_read() {
     assert!(e.to_string().contains("not a zip archive"), "{e}");
 }
 
+async fn export_rows(
+    store: &Store,
+    filter: &s54::store::ExportFilter,
+) -> Vec<s54::store::RegistryRow> {
+    use futures::StreamExt;
+    let today = chrono::Utc::now().date_naive();
+    let mut rows = store.registry_rows(filter, today).await.expect("rows");
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().await {
+        out.push(r.expect("row"));
+    }
+    out
+}
+
 async fn import_story(url: String) {
     let store = Store::open(&url).await.expect("open");
     // The registry already knows two of the companies (one without its number's
@@ -258,6 +272,44 @@ async fn import_story(url: String) {
             .expect("read")
             .is_none()
     );
+
+    // Added from its accounts, Contoso is in scope and unchecked until the
+    // crawler looks; with no website it is in the `--no-website` export.
+    let rows = export_rows(
+        &store,
+        &s54::store::ExportFilter {
+            organisation_id: Some(contoso.id),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        rows.iter()
+            .any(|r| r.year == 2024 && r.status == s54::registry::YearStatus::Unchecked),
+        "{rows:?}"
+    );
+    let no_website = export_rows(
+        &store,
+        &s54::store::ExportFilter {
+            no_website: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(no_website.iter().any(|r| r.organisation_id == contoso.id));
+    assert!(no_website.iter().all(|r| r.organisation_id != northwind.id));
+    let never = store
+        .never_reported(&Default::default(), 100)
+        .await
+        .expect("never reported");
+    let ids: Vec<i64> = never.iter().map(|n| n.id).collect();
+    assert!(
+        ids.contains(&contoso.id) && ids.contains(&northwind.id),
+        "{never:?}"
+    );
+    assert!(never.iter().all(|n| n.id != sleepy.id));
+    let counts = store.never_reported_counts().await.expect("counts");
+    assert_eq!((counts.organisations, counts.without_website), (3, 2));
 
     // Importing the same product again changes nothing.
     let generation = store.generation().await.expect("generation");
