@@ -164,7 +164,13 @@ pub(super) fn filing(st: State, member: &str) -> Result<Filing, FilingError> {
         period_end,
         turnover,
         employees: employees.map(|(n, _, _)| n),
-        consolidated: st.contexts.values().any(|c| c.dim == Dim::Consolidated),
+        // Group accounts tag their figures in the consolidated context (a
+        // context defined but unused says nothing).
+        consolidated: st.numbers.iter().any(|n| {
+            st.contexts
+                .get(&n.context)
+                .is_some_and(|c| c.dim == Dim::Consolidated)
+        }),
         dormant: dormant(&st),
         sic: text(&st, Concept::Sic).map(|(t, _)| t.to_string()),
     };
