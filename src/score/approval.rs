@@ -3,7 +3,7 @@
 //! a committee, an executive team, one person, delegation, or "reviewed by /
 //! presented to" wording is recorded in `body` with the reason it does not count.
 
-use super::dates::{FoundDate, find_dates};
+use super::dates::{FoundDate, first_date};
 use super::sentences::Sentence;
 use crate::domain::Document;
 use crate::rules::{RulePattern, Rulebook};
@@ -296,16 +296,16 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
         // short line ("Approved by the Board\n12 June 2024").
         let mut date = None;
         let mut date_abs = None;
-        if let Some(d) = find_dates(&text[m.start()..]).into_iter().next() {
+        if let Some(d) = first_date(&text[m.start()..]) {
             let off = s.start + m.start();
             date_abs = Some((off + d.start, off + d.end));
             date = Some(d);
-        } else if let Some(d) = find_dates(text).into_iter().next() {
+        } else if let Some(d) = first_date(text) {
             date_abs = Some((s.start + d.start, s.start + d.end));
             date = Some(d);
         } else if let Some(n) = sents.get(i + 1)
             && n.end - n.start <= 40
-            && let Some(d) = find_dates(n.text(doc)).into_iter().next()
+            && let Some(d) = first_date(n.text(doc))
         {
             date_abs = Some((n.start + d.start, n.start + d.end));
             date = Some(d);

@@ -113,9 +113,20 @@ fn valid(year: i32, month: u32, day: Option<u32>) -> bool {
 
 /// Every date in `text`, in order.
 pub fn find_dates(text: &str) -> Vec<FoundDate> {
-    let mut out = Vec::new();
-    for caps in date_regex().captures_iter(text) {
-        let Some(whole) = caps.get(0) else { continue };
+    dates_in(text).collect()
+}
+
+/// The first date in `text`: stops there, where collecting every date
+/// and keeping the first read the whole rest of the text (once per caller:
+/// quadratic over a text of repeated dates).
+pub fn first_date(text: &str) -> Option<FoundDate> {
+    dates_in(text).next()
+}
+
+/// The dates of `text`, in order, found as they are asked for.
+fn dates_in(text: &str) -> impl Iterator<Item = FoundDate> + '_ {
+    date_regex().captures_iter(text).filter_map(|caps| {
+        let whole = caps.get(0)?;
         let parsed: Option<(i32, u32, Option<u32>)> = if let Some(m) = caps.name("m1") {
             let y = num(caps.name("y1"));
             let d = num(caps.name("d1"));
@@ -164,25 +175,21 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         } else {
             None
         };
-        if let Some((y, m, d)) = parsed
-            && valid(y, m, d)
-        {
-            out.push(FoundDate {
-                start: whole.start(),
-                end: whole.end(),
-                year: y,
-                month: m,
-                day: d,
-            });
-        }
-    }
-    out
+        let (y, m, d) = parsed?;
+        valid(y, m, d).then_some(FoundDate {
+            start: whole.start(),
+            end: whole.end(),
+            year: y,
+            month: m,
+            day: d,
+        })
+    })
 }
 
 /// Parses one date written on its own (e.g. a label value); `None` when the
 /// text holds no date.
 pub fn parse_date(text: &str) -> Option<FoundDate> {
-    find_dates(text).into_iter().next()
+    first_date(text)
 }
 
 /// The same calendar month (for comparing "June 2024" with "12 June 2024").

@@ -148,10 +148,16 @@ pub fn detect(text: &str) -> FyFound {
             ..Default::default()
         };
     }
-    // The end named most often (weighted), ties to the first mention.
+    // The end named most often (weighted), ties to the first mention. The
+    // weights are summed once per end: a text repeating one date thousands
+    // of times costs linear time.
+    let mut weights: std::collections::HashMap<NaiveDate, u32> = std::collections::HashMap::new();
+    for c in &cands {
+        *weights.entry(c.0).or_default() += c.3;
+    }
     let mut best: Option<(NaiveDate, u32, usize)> = None;
     for (idx, (end, _, _, _)) in cands.iter().enumerate() {
-        let score: u32 = cands.iter().filter(|c| c.0 == *end).map(|c| c.3).sum();
+        let score = weights.get(end).copied().unwrap_or(0);
         match best {
             Some((_, s, _)) if s >= score => {}
             _ => best = Some((*end, score, idx)),
@@ -215,7 +221,7 @@ pub fn six_months_after(fye: NaiveDate) -> NaiveDate {
 
 /// A date found near `pos` (used by the approval and signature detectors).
 pub fn date_in(text: &str) -> Option<FoundDate> {
-    find_dates(text).into_iter().next()
+    super::dates::first_date(text)
 }
 
 #[cfg(test)]

@@ -36,6 +36,12 @@ pub const MAX_ENTITIES: usize = 200;
 const MAX_MEMBER_EVIDENCE: usize = 3;
 /// Longest entity name, in tokens, read backwards from its legal form.
 const MAX_NAME_TOKENS: usize = 10;
+/// Most words read from one text for names (about 6 MB of English; a long
+/// statement has 20,000): a bound on memory however large the input.
+const MAX_TEXT_TOKENS: usize = 1_000_000;
+/// Longest run of spelled-out initials joined into one word ("I.I.R." →
+/// "iir"): keeps each join's checks short, so "a a a …" costs linear time.
+const MAX_INITIALS: usize = 12;
 
 /// Everything group detection found; [`detect`] returns its `group` part.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,13 +156,16 @@ struct Tok<'a> {
 /// [`push_joined`] as it is read. `lower` is `text` with ASCII letters
 /// lowercased (same byte offsets).
 fn raw_tokens<'a>(text: &str, lower: &'a str) -> Vec<Tok<'a>> {
-    let mut out: Vec<Tok<'a>> = Vec::with_capacity(text.len() / 6);
+    let mut out: Vec<Tok<'a>> = Vec::with_capacity((text.len() / 6).min(MAX_TEXT_TOKENS));
     // The gap since the last word: its punctuation (a few characters are
     // enough to classify it) and its line breaks.
     let mut punct = String::new();
     let mut newlines = 0u32;
     let mut i = 0;
     while let Some(c) = char_at(text, i) {
+        if out.len() >= MAX_TEXT_TOKENS {
+            break;
+        }
         if c.is_alphanumeric() {
             let sep = classify_gap(&punct, newlines, out.is_empty());
             let start = i;
@@ -526,6 +535,7 @@ fn push_joined<'a>(joined: &mut Vec<Tok<'a>>, t: Tok<'a>, text: &str) {
     if single
         && matches!(t.sep, Sep::Space | Sep::Dot)
         && let Some(prev) = joined.last_mut()
+        && prev.norm.len() < MAX_INITIALS
         && prev.norm.chars().all(char::is_alphabetic)
         && prev.end <= t.start
         && is_initials(&prev.norm, &text[prev.start..prev.end])

@@ -5,7 +5,7 @@
 //! block, from "signed by Name, Role", or from a name line followed by a
 //! job-title line.
 
-use super::dates::{FoundDate, find_dates};
+use super::dates::{FoundDate, first_date};
 use super::sentences::Sentence;
 use crate::domain::Document;
 use crate::rules::pattern::Fixed;
@@ -220,7 +220,7 @@ fn date_on_short_line(text: &str) -> Option<FoundDate> {
         if t.is_empty() || t.len() > 60 {
             continue;
         }
-        let Some(d) = find_dates(line).into_iter().next() else {
+        let Some(d) = first_date(line) else {
             continue;
         };
         let lower = t.to_ascii_lowercase();
@@ -249,7 +249,7 @@ fn date_near(
         if text.len() > 60 && !labelled {
             continue;
         }
-        if let Some(d) = find_dates(text).into_iter().next() {
+        if let Some(d) = first_date(text) {
             return Some((d, (s.start + d.start, s.start + d.end)));
         }
     }
@@ -336,7 +336,7 @@ pub fn detect(
                     c.name = Some(rest[..nl].to_string());
                     c.role = role_at_start(&rest[nl..], roles);
                 }
-                if let Some(d) = find_dates(rest).into_iter().next() {
+                if let Some(d) = first_date(rest) {
                     c.date_abs = Some((rest_off + d.start, rest_off + d.end));
                     c.date = Some(d);
                 }
@@ -370,7 +370,7 @@ pub fn detect(
                         continue;
                     }
                     if c.date.is_none()
-                        && let Some(d) = find_dates(t).into_iter().next()
+                        && let Some(d) = first_date(t)
                         && (t.len() < 60 || tl.starts_with("date"))
                     {
                         c.date_abs = Some((sents[j].start + d.start, sents[j].start + d.end));
@@ -426,7 +426,7 @@ pub fn detect(
                 date_abs: None,
                 spans: vec![(s.start, s.end)],
             };
-            if let Some(d) = find_dates(after).into_iter().next() {
+            if let Some(d) = first_date(after) {
                 let off = s.start + m.end();
                 c.date_abs = Some((off + d.start, off + d.end));
                 c.date = Some(d);
@@ -469,7 +469,7 @@ pub fn detect(
                         date_abs: None,
                         spans,
                     };
-                    if let Some(d) = find_dates(text).into_iter().next() {
+                    if let Some(d) = first_date(text) {
                         c.date_abs = Some((s.start + d.start, s.start + d.end));
                         c.date = Some(d);
                     } else if let Some((d, a)) =

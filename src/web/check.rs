@@ -284,6 +284,17 @@ const UNREADABLE_PREFIX: &str = "The document could not be read";
 
 async fn run(state: &AppState, req: Request<Body>) -> Result<Assessment, CheckFailure> {
     state.limiter().check(client_ip(&req))?;
+    // Admitted before the body is read: its bytes count against the
+    // server's budget until the check is done.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let _admitted = state.admission().admit(
+        declared,
+        state.config().max_upload_bytes + MAX_FIELD_BYTES * 2,
+    )?;
     let raw = read_input(state, req).await?;
     let values = FormValues {
         text: raw.text.clone(),
@@ -333,12 +344,17 @@ async fn run(state: &AppState, req: Request<Body>) -> Result<Assessment, CheckFa
         }
         .into());
     }
-    // One check at a time per core: extraction is CPU-bound.
-    let _permit = state
-        .check_slots()
-        .acquire()
-        .await
-        .map_err(|_| WebError::Unavailable("the checker is shutting down".into()))?;
+    // One check at a time per core: extraction is CPU-bound. A queued
+    // check waits a bounded time.
+    let _permit = tokio::time::timeout(
+        state.config().check_queue_wait,
+        state.check_slots().acquire(),
+    )
+    .await
+    .map_err(|_| WebError::Busy {
+        retry_after_s: super::admission::RETRY_AFTER_S,
+    })?
+    .map_err(|_| WebError::Unavailable("the checker is shutting down".into()))?;
     let rules = state.rules();
     let limits = state.limits().clone();
     let opts = checked.opts;

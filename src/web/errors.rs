@@ -25,6 +25,10 @@ pub enum WebError {
     TooManyRequests { retry_after_s: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// The checker is full (running and queued checks, or upload bytes in
+    /// flight): answered at once with 503 and `Retry-After`.
+    #[error("the checker is busy: please try again in {retry_after_s} seconds")]
+    Busy { retry_after_s: u64 },
     /// Never shown in detail; logged where it is turned into a response.
     #[error("internal error: {0}")]
     Internal(String),
@@ -39,7 +43,7 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unavailable(_) | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,13 +79,16 @@ impl WebError {
             WebError::Unprocessable(_) => "The document could not be read",
             WebError::TooManyRequests { .. } => "Too many requests",
             WebError::Unavailable(_) => "Not available",
+            WebError::Busy { .. } => "The checker is busy",
             WebError::Internal(_) => "Sorry, there is a problem with the service",
         }
     }
 
     fn retry_after(&self) -> Option<u64> {
         match self {
-            WebError::TooManyRequests { retry_after_s } => Some(*retry_after_s),
+            WebError::TooManyRequests { retry_after_s } | WebError::Busy { retry_after_s } => {
+                Some(*retry_after_s)
+            }
             _ => None,
         }
     }
@@ -104,6 +111,7 @@ impl IntoResponse for WebError {
         let (back_href, back_text) = match &self {
             WebError::PayloadTooLarge { .. }
             | WebError::TooManyRequests { .. }
+            | WebError::Busy { .. }
             | WebError::Unprocessable(_)
             | WebError::UnsupportedMediaType(_) => ("/check", "Go back to the self-check"),
             _ => ("/", "Go to the dashboard"),

@@ -9,6 +9,7 @@
 //! value: nothing user-supplied is ever marked safe).
 
 pub mod accounts;
+pub mod admission;
 pub mod api;
 pub mod assets;
 pub mod cache;
@@ -36,7 +37,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use security::{RateConfig, RateLimiter};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -52,8 +52,19 @@ pub struct WebConfig {
     pub check_rate: RateConfig,
     /// Checks run at once (extraction is CPU-bound).
     pub check_concurrency: usize,
+    /// Checks that may wait for a free slot; beyond them a check is
+    /// answered at once with 503 and `Retry-After`.
+    pub check_queue: usize,
+    /// Longest a queued check waits for a slot before the same answer.
+    pub check_queue_wait: Duration,
+    /// Request bodies of checks read or held at once, in bytes (a body that
+    /// does not state its length counts as the largest allowed).
+    pub upload_bytes_in_flight: usize,
     /// Time a request may take before it is answered with 503.
     pub request_timeout: Duration,
+    /// Time a client has to send a request's headers; a kept-alive
+    /// connection idle that long before its next request is closed too.
+    pub header_read_timeout: Duration,
     /// Memory for rendered registry and statement pages (0: no cache).
     pub page_cache_bytes: usize,
 }
@@ -63,13 +74,22 @@ impl Default for WebConfig {
         WebConfig {
             max_upload_bytes: 20 * 1024 * 1024,
             check_rate: RateConfig::default(),
-            check_concurrency: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            check_concurrency: cores(),
+            check_queue: 2 * cores(),
+            check_queue_wait: Duration::from_secs(20),
+            // A few dozen 1 MB uploads, or three at the 20 MB limit.
+            upload_bytes_in_flight: 64 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
             page_cache_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 struct Inner {
@@ -79,6 +99,7 @@ struct Inner {
     config: WebConfig,
     limiter: RateLimiter,
     check_slots: Semaphore,
+    admission: admission::Admission,
     pages: cache::PageCache,
     generation: cache::GenerationReader,
 }
@@ -107,6 +128,11 @@ impl AppState {
             limits,
             limiter: RateLimiter::new(config.check_rate),
             check_slots: Semaphore::new(config.check_concurrency.max(1)),
+            admission: admission::Admission::new(
+                config.check_concurrency,
+                config.check_queue,
+                config.upload_bytes_in_flight,
+            ),
             pages: cache::PageCache::new(config.page_cache_bytes),
             generation: cache::GenerationReader::default(),
             config,
@@ -135,6 +161,9 @@ impl AppState {
     }
     pub fn check_slots(&self) -> &Semaphore {
         &self.0.check_slots
+    }
+    pub fn admission(&self) -> &admission::Admission {
+        &self.0.admission
     }
     /// Rendered registry pages, by the registry's generation.
     pub fn pages(&self) -> &cache::PageCache {
@@ -201,12 +230,76 @@ pub fn router(state: AppState) -> Router {
 /// Serves `app` on `listener` until ctrl-c or SIGTERM, then finishes the
 /// requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    serve_until(listener, app, &WebConfig::default(), shutdown_signal()).await
+}
+
+/// Open connections at most: more are closed as soon as they are accepted.
+pub const MAX_CONNECTIONS: usize = 8_192;
+
+/// [`serve`] until `shutdown` resolves. Each connection is HTTP/1.1 with a
+/// header-read timeout (a client that sends its headers slowly, or a
+/// kept-alive connection left idle, is closed after
+/// [`WebConfig::header_read_timeout`]); the request timeout and the
+/// checker's admission bound the rest.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    config: &WebConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    let header_timeout = config.header_read_timeout;
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, say: wait, do not spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        while conns.try_join_next().is_some() {}
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let app = app.clone();
+        let mut closed = closed.clone();
+        conns.spawn(async move {
+            let _permit = permit;
+            let svc = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(remote));
+                    tower::ServiceExt::oneshot(app.clone(), req)
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = closed.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    let _ = closing.send(true);
+    while conns.join_next().await.is_some() {}
+    Ok(())
 }
 
 /// Resolves on ctrl-c or SIGTERM.
@@ -232,5 +325,4 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -454,3 +454,275 @@ async fn hostile_story(db: String) {
 async fn failed_fetches_leave_organisations_unchecked_and_are_retried() {
     on_both(hostile_story).await;
 }
+
+// ------------------------------------------------ the server as a whole
+
+/// A self-check server on loopback with `cfg`, shut down when dropped.
+struct Server {
+    addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+async fn server(cfg: WebConfig) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(AppState::new(Rulebook::embedded().unwrap(), cfg.clone()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = s54::web::serve_until(listener, app, &cfg, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Server {
+        addr,
+        stop: Some(stop),
+    }
+}
+
+/// Sends one request on a new connection; the status and the time taken.
+async fn request(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> (u16, Duration) {
+    let t = std::time::Instant::now();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let _ = s.write_all(body).await;
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got).await;
+    let text = String::from_utf8_lossy(&got);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, t.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_header_clients_are_closed_and_others_still_served() {
+    let srv = server(WebConfig {
+        header_read_timeout: Duration::from_secs(2),
+        ..WebConfig::default()
+    })
+    .await;
+    // 300 clients that start a request and never finish its headers.
+    let mut slow = Vec::new();
+    for _ in 0..300 {
+        let mut s = tokio::net::TcpStream::connect(srv.addr).await.unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    let started = std::time::Instant::now();
+    let (status, took) = request(
+        srv.addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    // Every slow client is closed by the server, soon after the timeout.
+    let closed = futures::future::join_all(slow.iter_mut().map(|s| async move {
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(15), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }))
+    .await;
+    assert!(closed.iter().all(|c| *c), "every slow client closed");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_uploads_beyond_the_budget_get_503_at_once() {
+    let srv = server(WebConfig {
+        check_concurrency: 1,
+        check_queue: 2,
+        upload_bytes_in_flight: 4 * 1024 * 1024,
+        ..WebConfig::default()
+    })
+    .await;
+    // 40 uploads of 1 MB at once, each a plain text statement.
+    let mut body = "This modern slavery statement is made for Widget Ltd. ".repeat(19_500);
+    body.truncate(1024 * 1024);
+    let body = Arc::new(body.into_bytes());
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let body = body.clone();
+        let addr = srv.addr;
+        tasks.push(tokio::spawn(async move {
+            let mut json = b"{\"text\":\"".to_vec();
+            json.extend_from_slice(&body);
+            json.extend_from_slice(b"\"}");
+            let head = format!(
+                "POST /api/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+                json.len()
+            );
+            request(addr, &head, &json).await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let (status, took) = t.await.unwrap();
+        assert!(took < Duration::from_secs(60), "{took:?}");
+        statuses.push(status);
+    }
+    assert!(
+        statuses.iter().all(|s| [200, 429, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503),
+        "the budget turned some away: {statuses:?}"
+    );
+    assert!(statuses.contains(&200), "{statuses:?}");
+}
+
+// ------------------------------------------------ linear time on hostile text
+
+/// Inputs built to be slow or large: each `make(n)` is about `n` bytes.
+pub mod hostile_inputs {
+    fn fill(unit: &str, n: usize) -> String {
+        let mut s = unit.repeat(n / unit.len() + 1);
+        s.truncate(n);
+        s
+    }
+    /// One short token repeated.
+    pub fn one_token(n: usize) -> (String, Vec<u8>) {
+        ("token.txt".into(), fill("ab ", n).into_bytes())
+    }
+    /// A page whose one `<script>` never ends.
+    pub fn unterminated_script(n: usize) -> (String, Vec<u8>) {
+        let mut s = String::from(
+            "<html><head><title>Modern slavery statement</title></head><body><p>Our statement.</p><script>",
+        );
+        s.push_str(&fill("var x = 1; ", n));
+        ("script.html".into(), s.into_bytes())
+    }
+    /// "a a a a …"
+    pub fn one_letter_words(n: usize) -> (String, Vec<u8>) {
+        ("letters.txt".into(), fill("a ", n).into_bytes())
+    }
+    /// One financial-year phrase repeated.
+    pub fn repeated_dates(n: usize) -> (String, Vec<u8>) {
+        (
+            "dates.txt".into(),
+            fill("financial year ending 31 March 2024 ", n).into_bytes(),
+        )
+    }
+    /// Elements nested `n / 5` deep.
+    pub fn deep_nesting(n: usize) -> (String, Vec<u8>) {
+        let depth = n / 5;
+        let mut s = "<div>".repeat(depth);
+        s.push_str("Modern slavery statement");
+        ("nested.html".into(), s.into_bytes())
+    }
+    pub const ALL: [(&str, fn(usize) -> (String, Vec<u8>)); 5] = [
+        ("one repeated token", one_token),
+        ("unterminated script", unterminated_script),
+        ("one-letter words", one_letter_words),
+        ("repeated dates", repeated_dates),
+        ("deep nesting", deep_nesting),
+    ];
+}
+
+fn time_check(rules: &Rulebook, input: &(String, Vec<u8>)) -> Duration {
+    let limits = s54::extract::Limits::default();
+    let mut best = Duration::MAX;
+    for _ in 0..2 {
+        let t = std::time::Instant::now();
+        let r = s54::check::check_bytes(&input.1, &input.0, &Default::default(), rules, &limits);
+        best = best.min(t.elapsed());
+        // Unreadable or not, never a panic; most are read.
+        drop(r);
+    }
+    best
+}
+
+#[test]
+fn doubling_a_hostile_input_at_most_doubles_its_check_time() {
+    let rules = Rulebook::embedded().unwrap();
+    let n = 96 * 1024;
+    for (what, make) in hostile_inputs::ALL {
+        let small = time_check(&rules, &make(n));
+        let large = time_check(&rules, &make(2 * n));
+        // Linear doubles (2); quadratic would quadruple (4). Slack for noise.
+        assert!(
+            large.as_secs_f64() <= 3.0 * small.as_secs_f64() + 0.05,
+            "{what}: {small:?} for {n} bytes, {large:?} for twice that"
+        );
+    }
+}
+
+/// A bounded fuzz run on every CI build: mutations of the hostile inputs
+/// (bytes flipped, spliced, cut, repeated), each checked without a panic
+/// and within the time a user would wait. Deterministic (a fixed seed),
+/// about ten seconds.
+#[test]
+fn mutated_hostile_inputs_check_quickly_and_never_panic() {
+    let rules = Rulebook::embedded().unwrap();
+    let limits = s54::extract::Limits::default();
+    let mut seed: u64 = 0x5eed_2026;
+    let mut next = move |hi: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % hi.max(1)
+    };
+    let started = std::time::Instant::now();
+    let mut runs = 0;
+    while started.elapsed() < Duration::from_secs(10) {
+        let (_, make) = hostile_inputs::ALL[next(hostile_inputs::ALL.len())];
+        let (name, mut bytes) = make(1 + next(16 * 1024));
+        for _ in 0..1 + next(8) {
+            let len = bytes.len().max(1);
+            match next(4) {
+                0 => {
+                    let i = next(len).min(bytes.len().saturating_sub(1));
+                    if let Some(b) = bytes.get_mut(i) {
+                        *b = next(256) as u8;
+                    }
+                }
+                1 => bytes.truncate(next(len)),
+                2 => {
+                    let (a, b) = (next(len), next(len));
+                    let (a, b) = (a.min(b), a.max(b).min(bytes.len()));
+                    let piece = bytes[a.min(bytes.len())..b].to_vec();
+                    bytes.extend_from_slice(&piece.repeat(1 + next(4)));
+                }
+                _ => {
+                    let i = next(len).min(bytes.len());
+                    let ins: &[u8] =
+                        [&b"<"[..], b"</script>", b"\xff\xfe", b"31 March", b"&"][next(5)];
+                    bytes.splice(i..i, ins.iter().copied());
+                }
+            }
+        }
+        let t = std::time::Instant::now();
+        let _ = s54::check::check_bytes(&bytes, &name, &Default::default(), &rules, &limits);
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "{name}: {:?}",
+            t.elapsed()
+        );
+        runs += 1;
+    }
+    assert!(runs > 10, "{runs} runs");
+}
