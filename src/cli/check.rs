@@ -1,8 +1,11 @@
-//! `s54 check`: one statement, one report. Exit codes: 0 meets the minimum,
-//! 1 falls short, 3 needs review, 2 the input (or an argument) could not be
-//! read, with a one-line reason on stderr.
+//! `s54 check`: statements in, reports out. Exit codes: 0 meets the
+//! minimum, 1 falls short, 3 needs review, 2 the input (or an argument)
+//! could not be read, with a one-line reason on stderr. Given several
+//! inputs (or a directory), one process checks them all: text reports one
+//! after another, JSON as one `s54.check/1` object per line with an
+//! `input` field; the exit code is the most severe (2 > 1 > 3 > 0).
 //!
-//! Everything the user typed is validated before the input is read, so a
+//! Everything the user typed is validated before any input is read, so a
 //! typo in `--fy-end` costs nothing; then the bytes are read with a bound
 //! (a 10 GB file is refused, never slurped), extracted, scored and rendered.
 
@@ -14,7 +17,7 @@ use crate::rules::Rulebook;
 use crate::score::{self, CheckOptions, group};
 use chrono::NaiveDate;
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -23,36 +26,43 @@ const EXIT_UNREADABLE: u8 = 2;
 
 pub fn run(args: CheckArgs) -> ExitCode {
     match run_checked(&args) {
-        Ok(code) => code,
+        Ok(code) => ExitCode::from(code),
         Err(reason) => {
-            // One line, whatever the error text held.
-            let line: String = reason
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            eprintln!("s54: {line}");
+            say_error(&reason);
             ExitCode::from(EXIT_UNREADABLE)
         }
     }
 }
 
+/// One line on stderr, whatever the error text held.
+fn say_error(reason: &str) {
+    let line: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    eprintln!("s54: {line}");
+}
+
 /// The statement's bytes, bounded, and its text.
-fn read_and_extract(args: &CheckArgs, limits: &Limits) -> Result<crate::domain::Document, String> {
-    let (bytes, name) = match Input::parse(&args.input) {
+fn read_and_extract(
+    input: &str,
+    allow_private: bool,
+    limits: &Limits,
+) -> Result<crate::domain::Document, String> {
+    let (bytes, name) = match Input::parse(input) {
         Input::Stdin => (
             read_bounded(std::io::stdin().lock(), limits.max_input_bytes)
                 .map_err(|e| format!("cannot read standard input: {e}"))?,
             "stdin".to_string(),
         ),
-        Input::Url(url) => fetch(url, args.allow_private, limits.max_input_bytes)?,
+        Input::Url(url) => fetch(url, allow_private, limits.max_input_bytes)?,
         Input::File(path) => (
             read_file(path, limits.max_input_bytes)
                 .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
             display_name(path),
         ),
     };
-    extract::extract(&bytes, &name, limits)
-        .map_err(|e| format!("cannot read '{}': {e}", args.input))
+    extract::extract(&bytes, &name, limits).map_err(|e| format!("cannot read '{input}': {e}"))
 }
 
 /// Where the statement comes from.
@@ -75,8 +85,33 @@ impl<'a> Input<'a> {
     }
 }
 
-fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
-    // 1. Arguments → ready-to-run options (nothing is read yet).
+/// The inputs to check: a directory stands for the files in it (in name
+/// order, not recursing); everything else for itself.
+fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for input in inputs {
+        let path = Path::new(input);
+        if !matches!(Input::parse(input), Input::File(_)) || !path.is_dir() {
+            out.push(input.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| format!("cannot read directory '{input}': {}", io_reason(&e)))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        out.extend(files.iter().map(|p| p.display().to_string()));
+    }
+    if out.iter().filter(|i| *i == "-").count() > 1 {
+        return Err("standard input ('-') can be given only once".to_string());
+    }
+    Ok(out)
+}
+
+/// What the user typed, validated into check options.
+fn options(args: &CheckArgs) -> Result<CheckOptions, String> {
     let entity = match &args.entity {
         Some(e) => Some(EntityType::from_str(e).map_err(|e| format!("--entity: {e}"))?),
         None => None,
@@ -101,65 +136,159 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
         }
         None => Vec::new(),
     };
-    // Overlaps the scorer's pattern builds with the rulebook's and the
-    // extraction; a detached thread, as the statics it fills are global.
-    // Without a thread to spare, each pattern is built at its first use.
-    let _ = std::thread::Builder::new().spawn(score::warm_up);
-    // 2. The rulebook, and the text read and extracted on a second thread
-    // meanwhile: neither needs the other. A rules error is reported first.
-    let limits = Limits::default();
-    let (rules, doc) = std::thread::scope(|s| {
-        // Without a thread to spare, one after the other.
-        let reading = std::thread::Builder::new()
-            .spawn_scoped(s, || read_and_extract(args, &limits))
-            .ok();
-        let rules = load_rules(args.rules.as_deref());
-        let doc = match reading {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => read_and_extract(args, &limits),
-        };
-        (rules, doc)
-    });
-    let rules = rules?;
-    rules
-        .profile(&args.profile)
-        .map_err(|e| format!("--profile: {e}"))?;
-    let doc = doc?;
-    let opts = CheckOptions {
+    Ok(CheckOptions {
         entity,
         fy_end,
         published,
         members,
         profile: Some(args.profile.clone()),
         today: None,
-    };
+    })
+}
 
-    // 3. Score, render.
-    let assessment = score::assess(&doc, &opts, &rules);
-    let render_opts = RenderOptions {
-        color: args.format == CheckFormat::Text && colour_wanted(),
-        doc_text: Some(&doc.text),
+/// How bad an exit code is, for the batch's own: 2 > 1 > 3 > 0.
+fn severity(code: u8) -> u8 {
+    match code {
+        EXIT_UNREADABLE => 3,
+        1 => 2,
+        3 => 1,
+        _ => 0,
+    }
+}
+
+fn run_checked(args: &CheckArgs) -> Result<u8, String> {
+    // 1. Arguments → ready-to-run options (nothing is read yet).
+    let opts = options(args)?;
+    let inputs = expand_inputs(&args.input)?;
+    if inputs.is_empty() {
+        return Err("no input to check (the directory is empty)".to_string());
+    }
+    let rules = load_rules(args.rules.as_deref())?;
+    rules
+        .profile(&args.profile)
+        .map_err(|e| format!("--profile: {e}"))?;
+    let job = Job {
+        args,
+        opts: &opts,
+        rules: &rules,
+        limits: Limits::default(),
+        batch: args.input.len() > 1 || inputs.len() > 1,
     };
-    let out = match args.format {
-        CheckFormat::Text => report::text::render(&assessment, &render_opts),
-        CheckFormat::Json => report::json::render(&assessment)
-            .map_err(|e| format!("cannot write the JSON report: {e}"))?,
-        // The web self-check's report, stylesheet inside: one product.
-        CheckFormat::Html => crate::web::check::standalone_report(&assessment)
-            .map_err(|e| format!("cannot write the HTML report: {e}"))?,
-    };
+    // 2. Each input read, extracted, scored and rendered (several at once
+    // on a multi-core machine); reports written in the inputs' order.
+    let mut worst = 0u8;
     let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`s54 check x | head`) is not the statement's fault: the
-    // exit code still reports the verdict.
-    let _ = stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush());
-    // The process ends next: freeing the compiled rulebook (hundreds of
-    // regexes) would cost more than a short statement's scoring.
-    std::mem::forget(rules);
-    Ok(ExitCode::from(assessment.verdict.exit_code()))
+    for_each_in_order(
+        &inputs,
+        |input| job.check_one(input),
+        |result| {
+            let code = match result {
+                Ok((out, code)) => {
+                    // A closed pipe (`s54 check x | head`) is not the statement's
+                    // fault: the exit code still reports the verdict.
+                    let _ = stdout
+                        .write_all(out.as_bytes())
+                        .and_then(|_| stdout.flush());
+                    code
+                }
+                Err(reason) => {
+                    say_error(&reason);
+                    EXIT_UNREADABLE
+                }
+            };
+            if severity(code) > severity(worst) {
+                worst = code;
+            }
+        },
+    );
+    Ok(worst)
+}
+
+/// Everything one input's check needs.
+struct Job<'a> {
+    args: &'a CheckArgs,
+    opts: &'a CheckOptions,
+    rules: &'a Rulebook,
+    limits: Limits,
+    batch: bool,
+}
+
+impl Job<'_> {
+    /// The rendered report of one input and its exit code.
+    fn check_one(&self, input: &str) -> Result<(String, u8), String> {
+        let doc = read_and_extract(input, self.args.allow_private, &self.limits)?;
+        let assessment = score::assess(&doc, self.opts, self.rules);
+        let render_opts = RenderOptions {
+            color: self.args.format == CheckFormat::Text && colour_wanted(),
+            doc_text: Some(&doc.text),
+        };
+        let out = match self.args.format {
+            CheckFormat::Text => report::text::render(&assessment, &render_opts),
+            CheckFormat::Json if self.batch => json_line(&assessment, input)?,
+            CheckFormat::Json => report::json::render(&assessment)
+                .map_err(|e| format!("cannot write the JSON report: {e}"))?,
+            // The web self-check's report, stylesheet inside: one product.
+            CheckFormat::Html => crate::web::check::standalone_report(&assessment)
+                .map_err(|e| format!("cannot write the HTML report: {e}"))?,
+        };
+        Ok((out, assessment.verdict.exit_code()))
+    }
+}
+
+/// One NDJSON line: the `s54.check/1` object with the input it is for.
+fn json_line(a: &crate::domain::Assessment, input: &str) -> Result<String, String> {
+    let cannot = |e: serde_json::Error| format!("cannot write the JSON report: {e}");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&report::json::render(a).map_err(cannot)?).map_err(cannot)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("input".to_string(), input.into());
+    }
+    let mut line = serde_json::to_string(&value).map_err(cannot)?;
+    line.push('\n');
+    Ok(line)
+}
+
+/// Runs `work` on every item, on as many threads as there are cores, and
+/// hands each result to `done` in the items' order.
+fn for_each_in_order<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+    mut done: impl FnMut(R),
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        items.iter().for_each(|item| done(work(item)));
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (tx, next, work) = (tx.clone(), &next, &work);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if tx.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (i, r) in rx {
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&want) {
+                done(r);
+                want += 1;
+            }
+        }
+    });
 }
 
 /// `YYYY-MM-DD`, strictly (no "12th June 2024" here: this is a flag).
@@ -250,6 +379,35 @@ fn fetch(url: &str, allow_private: bool, limit: usize) -> Result<(Vec<u8>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_severe_exit_code_wins() {
+        let worst = |codes: &[u8]| {
+            codes
+                .iter()
+                .copied()
+                .fold(0, |w, c| if severity(c) > severity(w) { c } else { w })
+        };
+        assert_eq!(worst(&[0, 3, 0]), 3);
+        assert_eq!(worst(&[3, 1, 0]), 1);
+        assert_eq!(worst(&[1, 2, 3]), 2);
+        assert_eq!(worst(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn results_come_back_in_the_inputs_order() {
+        let items: Vec<u64> = (0..50).collect();
+        let mut seen = Vec::new();
+        for_each_in_order(
+            &items,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_micros((50 - i) * 20));
+                i * 2
+            },
+            |r| seen.push(r),
+        );
+        assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+    }
 
     #[test]
     fn dates_are_strict() {

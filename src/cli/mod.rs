@@ -63,10 +63,13 @@ pub struct DbArg {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct CheckArgs {
-    /// A file (.pdf, .html, .docx, .txt, .md), `-` for stdin, or an http(s):// URL.
-    pub input: String,
-    /// Report format: `text` for people, `json` (schema s54.check/1) for
-    /// programs, `html` for a standalone page to save, mail or print.
+    /// Files (.pdf, .html, .docx, .txt, .md), directories of them, `-` for
+    /// stdin, or http(s):// URLs. Several are checked in one process.
+    #[arg(required = true, num_args = 1..)]
+    pub input: Vec<String>,
+    /// Report format: `text` for people, `json` (schema s54.check/1; one object
+    /// per line when several inputs are checked) for programs, `html` for a
+    /// standalone page to save, mail or print.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
     /// company, llp, limited_partnership, partnership or public_body (inferred when absent).

@@ -226,7 +226,7 @@ static ENTITY: LazyLock<Regex> =
 
 fn re(pattern: &str) -> Regex {
     // The patterns are constants, checked by the tests below.
-    crate::rules::pattern::fixed_regex(pattern)
+    crate::rules::matcher::fixed_regex(pattern)
 }
 
 /// HTML inside Markdown: comments and template tags vanish, headings become

@@ -6,7 +6,7 @@
 use super::dates::{FoundDate, first_date};
 use super::sentences::Sentence;
 use crate::domain::Document;
-use crate::rules::{RulePattern, Rulebook};
+use crate::rules::{Pattern, Rulebook};
 
 /// How the approver was classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,15 +52,15 @@ pub struct ApprovalFound {
 }
 
 struct Lex<'a> {
-    verbs: &'a RulePattern,
-    weak: &'a RulePattern,
-    delegation: &'a RulePattern,
-    board: &'a RulePattern,
-    committee: &'a RulePattern,
-    executive: &'a RulePattern,
-    statement: &'a RulePattern,
-    other_doc: &'a RulePattern,
-    roles: &'a RulePattern,
+    verbs: &'a Pattern,
+    weak: &'a Pattern,
+    delegation: &'a Pattern,
+    board: &'a Pattern,
+    committee: &'a Pattern,
+    executive: &'a Pattern,
+    statement: &'a Pattern,
+    other_doc: &'a Pattern,
+    roles: &'a Pattern,
 }
 
 fn lex(rules: &Rulebook) -> Option<Lex<'_>> {

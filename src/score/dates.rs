@@ -4,7 +4,7 @@
 //! "Sept", so this is a small finder of its own. It never panics: every
 //! number is range-checked and the calendar is validated by chrono.
 
-use crate::rules::pattern::Fixed;
+use crate::rules::Pattern;
 use chrono::{Datelike, NaiveDate};
 use std::sync::OnceLock;
 
@@ -48,13 +48,8 @@ pub fn last_of_month(year: i32, month: u32) -> NaiveDate {
 
 const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)";
 
-/// Builds this module's pattern now (see `score::warm_up`).
-pub(crate) fn warm_up() {
-    date_regex().prepare();
-}
-
-fn date_regex() -> &'static Fixed {
-    static RE: OnceLock<Fixed> = OnceLock::new();
+fn date_regex() -> &'static Pattern {
+    static RE: OnceLock<Pattern> = OnceLock::new();
     RE.get_or_init(|| {
         let pat = format!(
             r"(?ix)
@@ -68,7 +63,7 @@ fn date_regex() -> &'static Fixed {
         );
         // The pattern is a constant: a failure here is a programming error
         // caught by every test run, never by input.
-        crate::rules::pattern::fixed(&pat)
+        crate::rules::matcher::fixed(&pat)
     })
 }
 
@@ -97,7 +92,7 @@ fn plausible_year(y: i32) -> bool {
     (1990..=2100).contains(&y)
 }
 
-fn num(s: Option<crate::rules::pattern::Found<'_>>) -> Option<i64> {
+fn num(s: Option<crate::rules::matcher::Found<'_>>) -> Option<i64> {
     s.and_then(|m| m.as_str().parse::<i64>().ok())
 }
 

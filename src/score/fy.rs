@@ -5,7 +5,7 @@
 //! not its end date (the corpus labelling rule: no full date, no end).
 
 use super::dates::{FoundDate, find_dates, last_of_month};
-use crate::rules::pattern::Fixed;
+use crate::rules::Pattern;
 use chrono::NaiveDate;
 use std::sync::OnceLock;
 
@@ -21,36 +21,21 @@ pub struct FyFound {
 }
 
 struct Res {
-    end_lead: Fixed,
-    range_lead: Fixed,
-    year_only: Fixed,
-    calendar: Fixed,
-    fy_short: Fixed,
+    end_lead: Pattern,
+    range_lead: Pattern,
+    year_only: Pattern,
+    calendar: Pattern,
+    fy_short: Pattern,
     /// A range's start written without its year, just before the end
     /// date: "January 1 - " (month first) or "1 April to " (day first).
-    yearless_start: Fixed,
-}
-
-/// Builds this module's patterns now (see `score::warm_up`).
-pub(crate) fn warm_up() {
-    let r = res();
-    for re in [
-        &r.end_lead,
-        &r.range_lead,
-        &r.year_only,
-        &r.calendar,
-        &r.fy_short,
-        &r.yearless_start,
-    ] {
-        re.prepare();
-    }
+    yearless_start: Pattern,
 }
 
 fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {
         // Constant patterns: failure is a programming error caught by tests.
-        let re = |p: &str| crate::rules::pattern::fixed(p);
+        let re = |p: &str| crate::rules::matcher::fixed(p);
         Res {
             end_lead: re(
                 r"(?i)\b(?:(?P<fin>financial|fiscal|reporting|accounting|trading)\s+)?(?:year|period|fy)[\s-]*(?:end(?:ing|ed)?|to|up\s+to|concluding|which\s+ended|that\s+ended|end\s+date)(?:\s+on)?(?:\s+the)?\s*:?\s*$",
@@ -179,7 +164,7 @@ pub fn detect(text: &str) -> FyFound {
 /// The start a yearless "January 1" names for a period ending `end`: in
 /// `end`'s year, or the year before when that would come after `end`.
 fn yearless_start_before(
-    c: &crate::rules::pattern::Groups<'_>,
+    c: &crate::rules::matcher::Groups<'_>,
     end: NaiveDate,
 ) -> Option<NaiveDate> {
     use chrono::Datelike;

@@ -24,7 +24,7 @@ pub use members::{
 
 use super::Member;
 use crate::domain::{Document, Evidence, Group, MemberCoverage};
-use crate::rules::pattern::Fixed;
+use crate::rules::Pattern as Rx;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -639,28 +639,11 @@ struct Entity {
     outside: bool,
 }
 
-/// Builds this module's patterns now (see `score::warm_up`), and reads
-/// back the automata of the one most statements meet; the others (searched
-/// only when a text has their words, names two entities in a sentence or
-/// comes with members) are read at their first search.
-pub(crate) fn warm_up() {
-    LazyLock::force(&DEFINED_TERM);
-    LazyLock::force(&GROUP_CUES);
-    LazyLock::force(&NAMED_GROUP);
-    LazyLock::force(&NEGATED);
-    LazyLock::force(&PER_ENTITY_APPROVAL);
-    LazyLock::force(&COVERAGE_SENTENCE);
-    LazyLock::force(&TRADING_AS);
-    if let Some(re) = OUTSIDE_BEFORE.as_ref() {
-        re.prepare();
-    }
-}
-
 /// Words just before a name that make it an organisation other than those
 /// the statement covers: an owner, an approver outside the group, an
 /// adviser, a supplier or customer.
-static OUTSIDE_BEFORE: LazyLock<Option<Fixed>> = LazyLock::new(|| {
-    crate::rules::pattern::fixed_ci(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
+static OUTSIDE_BEFORE: LazyLock<Option<Rx>> = LazyLock::new(|| {
+    crate::rules::matcher::fixed_ci(r"(?:subsidiary of|subsidiaries of|owned by|controlled by|part of|approved by|advis[eo]rs?|auditors?|parent(?: company| undertaking)?|partnership with|such as|suppliers?|customers?|clients?|member of|members of|acquired by|sold to|acquisition of|reported to|referred to|work(?:s|ed|ing)? with|supported by|funded by|regulated by|registered with|accredited by|certified by|signator(?:y|ies) to)\s*[,:]?\s*(?:the\s+|an?\s+)?$")
     .ok()
 });
 
@@ -876,18 +859,16 @@ fn tidy_surface(s: &str) -> String {
     s
 }
 
-static DEFINED_TERM: LazyLock<Fixed> = LazyLock::new(|| {
+static DEFINED_TERM: LazyLock<Rx> = LazyLock::new(|| {
     // The alternation is a fixed list: the pattern cannot fail to compile.
-    crate::rules::pattern::fixed_ci_whole_text(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?(?:["']|“|”|‘|’)?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)(?:["']|“|”|‘|’)?\s*(?:,[^)]{0,40})?\)"#)
-    .unwrap_or_else(|_| Fixed::never())
+    crate::rules::matcher::fixed_ci(r#"\(\s*(?:(?:together|collectively|hereafter|hereinafter)\s*,?\s*)?(?:referred to as\s+)?(?:the\s+)?(?:["']|“|”|‘|’)?(?:the\s+)?(?:company|group|firm|partnership|university|trust|council|charity|organisation|organization|business|society|authority|college|we|us)(?:["']|“|”|‘|’)?\s*(?:,[^)]{0,40})?\)"#)
+    .unwrap_or_else(|_| Rx::never())
 });
 
 // ---------------------------------------------------------------------------
 // Is it a group statement?
 
-// Built-in patterns are built in byte mode (`pattern::Fixed`): a non-ASCII
-// character (’ “) is written as an alternative, never inside a class.
-static GROUP_CUES: LazyLock<Vec<Fixed>> = LazyLock::new(|| {
+static GROUP_CUES: LazyLock<Vec<Rx>> = LazyLock::new(|| {
     let sources = [
         // "X Ltd and its subsidiaries", "including its wholly owned companies",
         // "the Council and its arm's-length bodies".
@@ -904,33 +885,27 @@ static GROUP_CUES: LazyLock<Vec<Fixed>> = LazyLock::new(|| {
     ];
     sources
         .iter()
-        .filter_map(|s| crate::rules::pattern::fixed_ci(s).ok())
+        .filter_map(|s| crate::rules::matcher::fixed_ci(s).ok())
         .collect()
 });
 
 /// "on behalf of the Acme Group" (case-sensitive "Group": a name).
-static NAMED_GROUP: LazyLock<Option<Fixed>> = LazyLock::new(|| {
-    crate::rules::pattern::try_fixed(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z](?:[\w&'-]|’)*\s+){1,4}Group\b").ok()
+static NAMED_GROUP: LazyLock<Option<Rx>> = LazyLock::new(|| {
+    crate::rules::matcher::try_fixed(r"\b(?:on behalf of|issued by|made by|covers|applies to)\s+(?:the\s+)?(?:[A-Z](?:[\w&'-]|’)*\s+){1,4}Group\b").ok()
 });
 
 /// Words that turn a cue into its opposite ("has no subsidiaries").
-static NEGATED: LazyLock<Option<Fixed>> =
-    LazyLock::new(|| crate::rules::pattern::fixed_ci(r"\b(?:no|not|any|without|none)\b").ok());
+static NEGATED: LazyLock<Option<Rx>> =
+    LazyLock::new(|| crate::rules::matcher::fixed_ci(r"\b(?:no|not|any|without|none)\b").ok());
 
-static PER_ENTITY_APPROVAL: LazyLock<Fixed> = LazyLock::new(|| {
-    crate::rules::pattern::fixed_ci(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
-    .unwrap_or_else(|_| Fixed::never())
+static PER_ENTITY_APPROVAL: LazyLock<Rx> = LazyLock::new(|| {
+    crate::rules::matcher::fixed_ci(r"\b(?:approved|adopted|endorsed)\b[^.]{0,60}\b(?:boards|each board|board of each|boards of (?:each|all|the))\b|\b(?:boards|board of directors) of (?:each|all|every) (?:of )?(?:the |its |our )?(?:\w+ ){0,2}(?:subsidiar|compan|entit)")
+    .unwrap_or_else(|_| Rx::never())
 });
 
 /// The byte span of the wording that makes this a group statement.
 fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usize)> {
-    // Most statements hold none of most cues' words: checking for the
-    // words spares the cue's walk of the whole text.
-    let lowercase = text.to_ascii_lowercase();
     for re in GROUP_CUES.iter() {
-        if !re.may_match_lowercase(lowercase.as_bytes()) {
-            continue;
-        }
         for m in re.find_iter(text) {
             let s = m.as_str();
             // "has no subsidiaries" / "does not have any subsidiaries".
@@ -946,10 +921,7 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
             return Some((m.start(), m.end()));
         }
     }
-    if let Some(re) = NAMED_GROUP
-        .as_ref()
-        .filter(|re| re.may_match_lowercase(lowercase.as_bytes()))
-    {
+    if let Some(re) = NAMED_GROUP.as_ref() {
         for m in re.find_iter(text) {
             // "For and on behalf of Acme Group Ltd" is a signature, and
             // "Acme Group Ltd" one company.
@@ -993,9 +965,9 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
     None
 }
 
-static COVERAGE_SENTENCE: LazyLock<Fixed> = LazyLock::new(|| {
-    crate::rules::pattern::fixed_ci(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
-    .unwrap_or_else(|_| Fixed::never())
+static COVERAGE_SENTENCE: LazyLock<Rx> = LazyLock::new(|| {
+    crate::rules::matcher::fixed_ci(r"(?s)\b(?:statement|report)\b.{0,80}\b(?:on behalf of|covers|applies to|is made by|is made for|relates to|sets out the steps taken by)\b")
+    .unwrap_or_else(|_| Rx::never())
 });
 
 /// Sentence spans: split at ". " / blank lines; bounded length.
@@ -1274,8 +1246,8 @@ fn entity_prefixes(entities: &[Entity]) -> HashMap<Vec<String>, Ext> {
 }
 
 /// What separates a member's names: " t/a ", " (trading as ", ";".
-static TRADING_AS: LazyLock<Option<Fixed>> =
-    LazyLock::new(|| crate::rules::pattern::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok());
+static TRADING_AS: LazyLock<Option<Rx>> =
+    LazyLock::new(|| crate::rules::matcher::fixed_ci(r"\s+\(?(?:t/a|trading as)\s+|\s*;\s*").ok());
 
 /// The names a member goes by: "Pixel and Pine Restaurants Ltd t/a Pixel &
 /// Pine" (or "trading as") gives the legal name and each trading name

@@ -8,8 +8,7 @@
 use super::dates::{FoundDate, first_date};
 use super::sentences::Sentence;
 use crate::domain::Document;
-use crate::rules::pattern::Fixed;
-use crate::rules::{RulePattern, Rulebook};
+use crate::rules::{Pattern, Rulebook};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,32 +53,18 @@ impl SignatureFound {
 }
 
 struct Res {
-    inline: Fixed,
-    placeholder: Fixed,
-    date_label: Fixed,
-    honorific: Fixed,
-    suffix: Fixed,
-}
-
-/// Builds this module's patterns now (see `score::warm_up`).
-pub(crate) fn warm_up() {
-    let r = res();
-    for re in [
-        &r.inline,
-        &r.placeholder,
-        &r.date_label,
-        &r.honorific,
-        &r.suffix,
-    ] {
-        re.prepare();
-    }
+    inline: Pattern,
+    placeholder: Pattern,
+    date_label: Pattern,
+    honorific: Pattern,
+    suffix: Pattern,
 }
 
 fn res() -> &'static Res {
     static R: OnceLock<Res> = OnceLock::new();
     R.get_or_init(|| {
         // Constant patterns: failure is a programming error caught by tests.
-        let re = |p: &str| crate::rules::pattern::fixed(p);
+        let re = |p: &str| crate::rules::matcher::fixed(p);
         Res {
             inline: re(
                 r"(?i)\b(?:signed(?:\s+off)?|authori[sz]ed|approved|issued)\s+(?:(?:for\s+and\s+)?on\s+(?:its\s+|their\s+)?behalf(?:\s+of\s+[^,.;]{1,60}?)?\s+)?by\s*:?\s+(?:our\s+|the\s+|its\s+)?",
@@ -102,7 +87,7 @@ const PARTICLES: &[&str] = &[
 
 /// Byte length of a person's name at the start of `s`, if it begins with one
 /// (2–4 capitalised words, initials allowed, honorifics and honours skipped).
-pub fn name_prefix(s: &str, not_name: &RulePattern) -> Option<usize> {
+pub fn name_prefix(s: &str, not_name: &Pattern) -> Option<usize> {
     let r = res();
     let mut count = 0usize;
     let mut end = 0usize;
@@ -157,14 +142,14 @@ pub fn name_prefix(s: &str, not_name: &RulePattern) -> Option<usize> {
 }
 
 /// True when the whole of `s` is a name (and nothing else).
-fn whole_name(s: &str, not_name: &RulePattern) -> Option<String> {
+fn whole_name(s: &str, not_name: &Pattern) -> Option<String> {
     let t = s.trim().trim_end_matches(['.', ',']);
     let n = name_prefix(t, not_name)?;
     (n == t.len()).then(|| t.to_string())
 }
 
 /// The role at the start of `s` (after a comma or dash), if any.
-fn role_at_start(s: &str, roles: &RulePattern) -> Option<String> {
+fn role_at_start(s: &str, roles: &Pattern) -> Option<String> {
     let t = s.trim_start_matches(|c: char| {
         c.is_whitespace() || matches!(c, ',' | '-' | '–' | '—' | '|')
     });
@@ -522,7 +507,7 @@ pub fn detect(
 mod tests {
     use super::*;
 
-    fn not_name() -> RulePattern {
+    fn not_name() -> Pattern {
         let rules = Rulebook::embedded().unwrap();
         rules.lexicon("not_name_words").unwrap().clone()
     }

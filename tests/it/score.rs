@@ -453,9 +453,8 @@ fn template_risk_wording_names_no_risk() {
 
 #[test]
 fn the_first_statement_of_a_process_scores_as_every_later_one() {
-    // A fresh embedded rulebook is still frozen: its first assessment reads
-    // the automata back on other threads while the detectors run; later
-    // ones run on one thread. A compiled rulebook has nothing frozen.
+    // The embedded rules and the same files read from `rules/` give the
+    // same rulebook; a fresh one (cold lazy DFAs) and a used one agree.
     let thawed = Rulebook::embedded().expect("rules compile");
     let rules_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules");
     let compiled = Rulebook::from_dir(&rules_dir).expect("rules compile");
