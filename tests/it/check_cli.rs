@@ -327,9 +327,64 @@ fn a_rules_error_is_reported_before_an_input_error() {
 }
 
 #[test]
-fn directory_exits_2() {
-    let out = s54(&[&fixture("check")], None);
-    assert_unreadable(&out, "directory");
+fn an_empty_directory_exits_2() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = s54(&[&dir.path().display().to_string()], None);
+    assert_unreadable(&out, "directory is empty");
+}
+
+#[test]
+fn a_directory_is_checked_file_by_file_in_name_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["compliant.txt", "ceo_signed.txt"] {
+        std::fs::copy(fixture(&format!("check/{name}")), dir.path().join(name)).expect("copy");
+    }
+    let out = s54(&[&dir.path().display().to_string(), "--format", "json"], None);
+    // Needs review (3) outranks meets the minimum (0).
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    let inputs: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("one JSON object a line"))
+        .map(|v| v["input"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(inputs.len(), 2, "{}", out.stdout);
+    assert!(inputs[0].ends_with("ceo_signed.txt") && inputs[1].ends_with("compliant.txt"));
+}
+
+#[test]
+fn several_inputs_give_one_json_line_each_and_the_most_severe_exit() {
+    let files = ["check/compliant.txt", "check/failing.txt", "check/ceo_signed.txt"];
+    let paths: Vec<String> = files.iter().map(|f| fixture(f)).collect();
+    let mut args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    args.extend(["--format", "json"]);
+    let out = s54(&args, None);
+    // Falls short (1) outranks needs review (3) and meets the minimum (0).
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (v, path) in lines.iter().zip(&paths) {
+        assert_contract(v);
+        assert_eq!(v["input"], path.as_str(), "reports keep the inputs' order");
+    }
+    let verdicts: Vec<&str> = lines.iter().filter_map(|v| v["verdict"].as_str()).collect();
+    assert_eq!(verdicts, ["meets_minimum", "falls_short", "needs_review"]);
+}
+
+#[test]
+fn an_unreadable_input_among_several_exits_2_and_the_rest_are_checked() {
+    let good = fixture("check/compliant.txt");
+    let out = s54(&[&good, "no-such-statement.txt"], None);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("Verdict: Meets the legal minimum"));
+    assert_eq!(out.stderr.matches("s54: ").count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("no-such-statement.txt"));
+    // Text reports one after another: one verdict line for the one readable input.
+    assert_eq!(out.stdout.matches("Verdict: ").count(), 1);
 }
 
 #[test]
