@@ -339,7 +339,10 @@ fn a_directory_is_checked_file_by_file_in_name_order() {
     for name in ["compliant.txt", "ceo_signed.txt"] {
         std::fs::copy(fixture(&format!("check/{name}")), dir.path().join(name)).expect("copy");
     }
-    let out = s54(&[&dir.path().display().to_string(), "--format", "json"], None);
+    let out = s54(
+        &[&dir.path().display().to_string(), "--format", "json"],
+        None,
+    );
     // Needs review (3) outranks meets the minimum (0).
     assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
     let inputs: Vec<String> = out
@@ -354,7 +357,11 @@ fn a_directory_is_checked_file_by_file_in_name_order() {
 
 #[test]
 fn several_inputs_give_one_json_line_each_and_the_most_severe_exit() {
-    let files = ["check/compliant.txt", "check/failing.txt", "check/ceo_signed.txt"];
+    let files = [
+        "check/compliant.txt",
+        "check/failing.txt",
+        "check/ceo_signed.txt",
+    ];
     let paths: Vec<String> = files.iter().map(|f| fixture(f)).collect();
     let mut args: Vec<&str> = paths.iter().map(String::as_str).collect();
     args.extend(["--format", "json"]);
