@@ -505,7 +505,7 @@ mod tests {
         // A signal added to the first set, PAT-FUTURE, before its look-alike.
         let signal =
             "[[set.signal]]\nname = \"test\"\npattern = '''\\bzebra\\s+crossing\\b'''\n[[set.not]]";
-        let edited = src.replacen("[[set.not]]", signal, 1);
+        let edited = src.replacen("\n[[set.not]]", &format!("\n{signal}"), 1);
         let book = with_replaced("patterns.toml", &edited).unwrap();
         let hits = |b: &Rulebook| {
             b.set("PAT-FUTURE")
