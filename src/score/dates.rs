@@ -185,6 +185,42 @@ pub fn parse_date(text: &str) -> Option<FoundDate> {
     find_dates(text).into_iter().next()
 }
 
+/// Words that, just before a date, make it the bound of a period ("the
+/// year ended 31 March 2024", "from 1 April 2023 to …"), not the day
+/// something happened.
+const PERIOD_CUES: &[&str] = &[
+    "ended", "ending", "end", "to", "until", "till", "through", "from", "between", "covering",
+    "covers", "cover", "period", "year", "fy", "-", "–", "and",
+];
+
+/// Whether `d` (found in `text`) bounds a period: one of [`PERIOD_CUES`]
+/// among the two words before it, or a range ("1 April 2023 to …") after
+/// it. A date introduced by "on" or "dated" is never a period bound.
+pub fn is_period_date(text: &str, d: &FoundDate) -> bool {
+    let before = text.get(..d.start).unwrap_or("");
+    let words: Vec<String> = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .map(|w| w.to_lowercase())
+        .collect();
+    if words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "on" | "dated" | "date:" | "of"))
+    {
+        return false;
+    }
+    let cue_before = words.iter().any(|w| {
+        let w = w.trim_end_matches(':');
+        PERIOD_CUES.contains(&w) || w.starts_with("year-end") || w.starts_with("year_end")
+    });
+    let after = text.get(d.end..).unwrap_or("").trim_start().to_lowercase();
+    let range_after = ["to ", "- ", "– ", "until ", "through "]
+        .iter()
+        .any(|c| after.starts_with(c));
+    cue_before || range_after
+}
+
 /// The same calendar month (for comparing "June 2024" with "12 June 2024").
 pub fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
     a.year() == b.year() && a.month() == b.month()
@@ -193,6 +229,24 @@ pub fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_bounds_are_told_from_event_dates() {
+        let period = |s: &str| {
+            let d = parse_date(s).unwrap_or_else(|| panic!("no date in {s:?}"));
+            is_period_date(s, &d)
+        };
+        assert!(period("for the year ended 31 March 2024 has been approved"));
+        assert!(period(
+            "covering the financial year ending 31st December 2019"
+        ));
+        assert!(period("covers 1 January 2018 to 31 December 2018"));
+        assert!(period("the period from 1 April 2023"));
+        assert!(!period("approved by the Board on 12 June 2024"));
+        assert!(!period("Date: 12/06/2024"));
+        assert!(!period("approved by the Board on the 24th of June 2018"));
+        assert!(!period("12 June 2024"));
+    }
 
     fn one(s: &str) -> (i32, u32, Option<u32>) {
         let d = parse_date(s).unwrap_or_else(|| panic!("no date in {s:?}"));

@@ -16,6 +16,7 @@ pub mod dates;
 pub mod entity;
 pub mod fy;
 pub mod group;
+pub mod message;
 pub mod sentences;
 pub mod signature;
 
@@ -97,44 +98,8 @@ impl Vars {
         self
     }
     fn fill(&self, template: &str) -> String {
-        let mut out = template.to_string();
-        for (k, v) in &self.0 {
-            out = out.replace(&format!("{{{k}}}"), v);
-        }
-        // Placeholders with no value are dropped, then spacing tidied.
-        let mut clean = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(p) = rest.find('{') {
-            match rest[p..].find('}') {
-                Some(q)
-                    if rest[p + 1..p + q]
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c == '_') =>
-                {
-                    clean.push_str(&rest[..p]);
-                    rest = &rest[p + q + 1..];
-                }
-                _ => {
-                    clean.push_str(&rest[..=p]);
-                    rest = &rest[p + 1..];
-                }
-            }
-        }
-        clean.push_str(rest);
-        single_spaced(&clean)
+        message::fill(template, &self.0)
     }
-}
-
-/// `s` with its words joined by single spaces (no words collected first).
-fn single_spaced(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 /// Builds findings from rule metadata.
@@ -184,6 +149,9 @@ impl Findings<'_> {
                 "{}: no text could be read from this document (a scanned image without a text layer?), so this cannot be checked automatically; a person must read it.",
                 rule.title
             ),
+            Some(t) if status == FindingStatus::CannotVerify && message::has_hole(t, &vars.0) => {
+                message::cannot_evaluate(&rule.title)
+            }
             Some(t) => vars.fill(t),
             None => format!("{}: does not apply to this statement.", rule.title),
         };
@@ -417,7 +385,9 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         (detect(), areas::scan(doc, &sents, rules))
     };
     let per_entity_approval = group_analysis.per_entity_approval.clone();
-    let group: Group = group_analysis.group;
+    let mut group: Group = group_analysis.group;
+    // A caller who lists members has said it is a group statement.
+    group.is_group |= !opts.members.is_empty();
 
     let set_score = |id: &str| {
         rules
@@ -1385,7 +1355,42 @@ impl Warnish for FindingStatus {
 
 #[cfg(test)]
 mod tests {
+    use super::message::single_spaced;
     use super::*;
+
+    #[test]
+    fn no_message_shows_an_empty_value() {
+        // Every rule's every message, rendered with none of its values.
+        let rules = Rulebook::embedded().expect("rules compile");
+        for status in [
+            FindingStatus::Pass,
+            FindingStatus::Fail,
+            FindingStatus::Warn,
+            FindingStatus::Review,
+            FindingStatus::Info,
+            FindingStatus::CannotVerify,
+        ] {
+            let mut f = Findings {
+                rules: &rules,
+                entity: EntityType::Company,
+                is_group: true,
+                unreadable: false,
+                out: Vec::new(),
+            };
+            for r in rules.rules() {
+                f.push(&r.id, status, Vars::default(), vec![]);
+                f.push(&r.id, status, Vars::default().set("found", " "), vec![]);
+            }
+            assert_eq!(f.out.len(), 2 * rules.rules().len());
+            for x in &f.out {
+                let m = &x.message;
+                for hole in ["()", "{", " .", " ,", "  ", "by .", "is months"] {
+                    assert!(!m.contains(hole), "{} {:?}: {m:?}", x.rule, status);
+                }
+                assert!(m.matches("cannot be evaluated").count() <= 1, "{m}");
+            }
+        }
+    }
 
     #[test]
     fn single_spaced_joins_words_with_one_space() {
