@@ -16,6 +16,7 @@ pub mod dates;
 pub mod entity;
 pub mod fy;
 pub mod group;
+pub mod ocr;
 pub mod sentences;
 pub mod signature;
 
@@ -1333,6 +1334,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
             fi.status = FindingStatus::Fail;
         }
     }
+    ocr::review_doubtful(doc, &mut findings);
     let verdict = Verdict::decided_by(findings.iter(), |f| {
         f.force == Force::Statute || promoted.contains(&f.rule)
     });
@@ -1365,6 +1367,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         readiness,
         profile: profile_name,
         notes,
+        ocr: doc.ocr.clone(),
     }
 }
 
