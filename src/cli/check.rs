@@ -107,7 +107,7 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     let _ = std::thread::Builder::new().spawn(score::warm_up);
     // 2. The rulebook, and the text read and extracted on a second thread
     // meanwhile: neither needs the other. A rules error is reported first.
-    let limits = Limits::default();
+    let limits = with_ocr_progress(Limits::default());
     let (rules, doc) = std::thread::scope(|s| {
         // Without a thread to spare, one after the other.
         let reading = std::thread::Builder::new()
@@ -158,6 +158,37 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     // regexes) would cost more than a short statement's scoring.
     std::mem::forget(rules);
     Ok(ExitCode::from(assessment.verdict.exit_code()))
+}
+
+/// On a terminal, a progress bar while scanned pages are read by OCR
+/// (a few seconds a page); nothing when stderr is a file or a pipe.
+fn with_ocr_progress(mut limits: Limits) -> Limits {
+    if !std::io::stderr().is_terminal() {
+        return limits;
+    }
+    let bar = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
+    limits.ocr.progress = Some(extract::ocr::Progress(std::sync::Arc::new(
+        move |done, total| {
+            let mut bar = bar.lock().unwrap_or_else(|p| p.into_inner());
+            let b = bar.get_or_insert_with(|| {
+                let b = indicatif::ProgressBar::with_draw_target(
+                    Some(u64::from(total)),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "OCR {bar:30} page {pos}/{len} {elapsed}",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            });
+            b.set_position(u64::from(done));
+            if done >= total {
+                b.finish_and_clear();
+            }
+        },
+    )));
+    limits
 }
 
 /// `YYYY-MM-DD`, strictly (no "12th June 2024" here: this is a flag).

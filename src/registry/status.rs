@@ -220,6 +220,7 @@ mod tests {
             readiness: 0,
             profile: "current".into(),
             notes: vec![],
+            ocr: None,
         }
     }
 

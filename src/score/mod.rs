@@ -16,6 +16,7 @@ pub mod dates;
 pub mod entity;
 pub mod fy;
 pub mod group;
+pub mod ocr;
 pub mod sentences;
 pub mod signature;
 
@@ -1334,6 +1335,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
             }
         }
     }
+    ocr::review_doubtful(doc, &mut findings);
     let verdict = Verdict::from_findings(findings.iter());
 
     let mut notes = doc.notes.clone();
@@ -1358,6 +1360,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         readiness,
         profile: profile_name,
         notes,
+        ocr: doc.ocr.clone(),
     }
 }
 

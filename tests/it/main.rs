@@ -6,6 +6,7 @@ mod check_cli;
 mod crawl;
 mod extract_docx_html;
 mod extract_pdf;
+mod ocr;
 mod pg;
 mod score;
 mod store;
