@@ -75,6 +75,15 @@ impl<'a> Input<'a> {
     }
 }
 
+/// `--officers FILE.json`: one Companies House officer-list response.
+fn read_officers(path: &Path) -> Result<Vec<crate::domain::Officer>, String> {
+    let body = std::fs::read_to_string(path)
+        .map_err(|e| format!("--officers: cannot read '{}': {e}", path.display()))?;
+    crate::domain::OfficerListPage::parse(&body)
+        .map(|p| p.items)
+        .map_err(|e| format!("--officers: '{}': {e}", path.display()))
+}
+
 fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     // 1. Arguments → ready-to-run options (nothing is read yet).
     let entity = match &args.entity {
@@ -99,6 +108,10 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
             }
             list.members
         }
+        None => Vec::new(),
+    };
+    let officers = match &args.officers {
+        Some(path) => read_officers(path)?,
         None => Vec::new(),
     };
     // Overlaps the scorer's pattern builds with the rulebook's and the
@@ -137,7 +150,9 @@ fn run_checked(args: &CheckArgs) -> Result<ExitCode, String> {
     };
 
     // 3. Score, render.
-    let assessment = score::assess(&doc, &opts, &rules);
+    let mut assessment = score::assess(&doc, &opts, &rules);
+    let today = chrono::Utc::now().date_naive();
+    score::officers::apply(&mut assessment, &officers, published.unwrap_or(today));
     let render_opts = RenderOptions {
         color: args.format == CheckFormat::Text && colour_wanted(),
         doc_text: Some(&doc.text),

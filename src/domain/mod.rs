@@ -7,9 +7,11 @@ mod document;
 mod entity;
 mod evidence;
 mod finding;
+mod officer;
 
 pub use assessment::*;
 pub use document::*;
 pub use entity::*;
 pub use evidence::*;
 pub use finding::*;
+pub use officer::*;

@@ -16,6 +16,7 @@ pub mod dates;
 pub mod entity;
 pub mod fy;
 pub mod group;
+pub mod officers;
 pub mod sentences;
 pub mod signature;
 

@@ -4,12 +4,14 @@
 mod bounded;
 mod check_cli;
 mod cli_manners;
+mod companies_house;
 mod crawl;
 mod docs;
 mod extract_docx_html;
 mod extract_pdf;
 mod pages;
 mod pg;
+mod registry_years;
 mod score;
 mod store;
 mod web;
