@@ -1704,6 +1704,7 @@ async fn writers_waiting_on_each_other_never_deadlock_on_the_generation_on_postg
         .execute(&mut *first)
         .await
         .unwrap();
+    let (inserted, second_has_its_row) = tokio::sync::oneshot::channel();
     let second = {
         let pool = pool.clone();
         tokio::spawn(async move {
@@ -1713,11 +1714,15 @@ async fn writers_waiting_on_each_other_never_deadlock_on_the_generation_on_postg
                 .bind("DL000002")
                 .execute(&mut *t)
                 .await?;
+            let _ = inserted.send(());
+            // Long enough for the first writer to be waiting on this row.
             tokio::time::sleep(Duration::from_millis(500)).await;
             t.commit().await
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    second_has_its_row
+        .await
+        .expect("the second writer inserted its row");
     // The first writer now needs the second's uncommitted row: it waits.
     sqlx::query(INSERT)
         .bind("Two again Ltd")

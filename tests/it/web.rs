@@ -660,27 +660,30 @@ pub mod browser {
         }
 
         /// The text of the first element matching `css`, waiting up to 20 s
-        /// for it; on failure the page is saved and shown.
+        /// for it; on failure the page is saved and shown. A lookup that
+        /// races a navigation (a form just submitted) fails with "aborted by
+        /// navigation": it is asked again on the new page until the deadline.
         pub async fn text(&self, css: &str) -> String {
-            let found = tokio::time::timeout(
-                Duration::from_secs(20),
-                self.client
-                    .wait()
-                    .at_most(Duration::from_secs(20))
-                    .for_element(Locator::Css(css)),
-            )
-            .await;
-            match found {
-                Ok(Ok(el)) => el.text().await.unwrap_or_default(),
-                other => {
-                    self.screenshot("failure").await;
-                    let src = self.client.source().await.unwrap_or_default();
-                    panic!(
-                        "no element {css} ({other:?}); page:\n{}",
-                        &src[..src.len().min(3000)]
-                    );
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+            let last = loop {
+                let err = match self.client.find(Locator::Css(css)).await {
+                    Ok(el) => match el.text().await {
+                        Ok(text) => return text,
+                        Err(e) => e.to_string(),
+                    },
+                    Err(e) => e.to_string(),
+                };
+                if tokio::time::Instant::now() >= deadline {
+                    break err;
                 }
-            }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            self.screenshot("failure").await;
+            let src = self.client.source().await.unwrap_or_default();
+            panic!(
+                "no element {css} ({last}); page:\n{}",
+                &src[..src.len().min(3000)]
+            );
         }
 
         /// Types `text` into the field with this id.
