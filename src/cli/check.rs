@@ -167,12 +167,17 @@ fn run_checked(args: &CheckArgs) -> Result<u8, String> {
     rules
         .profile(&args.profile)
         .map_err(|e| format!("--profile: {e}"))?;
+    let batch = args.input.len() > 1 || inputs.len() > 1;
     let job = Job {
         args,
         opts: &opts,
         rules: &rules,
-        limits: Limits::default(),
-        batch: args.input.len() > 1 || inputs.len() > 1,
+        limits: if batch {
+            Limits::default()
+        } else {
+            with_ocr_progress(Limits::default())
+        },
+        batch,
     };
     // 2. Each input read, extracted, scored and rendered (several at once
     // on a multi-core machine); reports written in the inputs' order.
@@ -289,6 +294,38 @@ fn for_each_in_order<T: Sync, R: Send>(
             }
         }
     });
+}
+
+/// On a terminal, a progress bar while scanned pages are read by OCR
+/// (a few seconds a page); nothing when stderr is a file or a pipe, or in a
+/// batch, where several documents are read at once.
+fn with_ocr_progress(mut limits: Limits) -> Limits {
+    if !std::io::stderr().is_terminal() {
+        return limits;
+    }
+    let bar = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
+    limits.ocr.progress = Some(extract::ocr::Progress(std::sync::Arc::new(
+        move |done, total| {
+            let mut bar = bar.lock().unwrap_or_else(|p| p.into_inner());
+            let b = bar.get_or_insert_with(|| {
+                let b = indicatif::ProgressBar::with_draw_target(
+                    Some(u64::from(total)),
+                    indicatif::ProgressDrawTarget::stderr(),
+                );
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "OCR {bar:30} page {pos}/{len} {elapsed}",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            });
+            b.set_position(u64::from(done));
+            if done >= total {
+                b.finish_and_clear();
+            }
+        },
+    )));
+    limits
 }
 
 /// `YYYY-MM-DD`, strictly (no "12th June 2024" here: this is a flag).

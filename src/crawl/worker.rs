@@ -577,6 +577,7 @@ fn mime_of(kind: SourceKind) -> &'static str {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         }
         SourceKind::Text => "text/plain",
+        SourceKind::Image => "application/octet-stream",
     }
 }
 

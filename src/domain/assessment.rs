@@ -1,7 +1,7 @@
 //! The `s54.check/1` assessment: the JSON contract of `s54 check --format json`
 //! and `POST /api/check`, stored with every statement version.
 
-use super::{EntityType, Evidence, Finding, SourceInfo, Verdict, VerdictBasis};
+use super::{EntityType, Evidence, Finding, OcrInfo, SourceInfo, Verdict, VerdictBasis};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,10 @@ pub struct Assessment {
     /// Extraction notes, e.g. `scanned: no text layer`.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Present when text was read by OCR: the engine and each page's mean
+    /// confidence (an extension of the contract).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrInfo>,
 }
 
 fn default_profile() -> String {

@@ -1,4 +1,4 @@
-use super::Evidence;
+use super::{Evidence, OcrInfo};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -10,6 +10,8 @@ pub enum SourceKind {
     Html,
     Docx,
     Text,
+    /// A PNG, JPEG or TIFF image, read by OCR.
+    Image,
 }
 
 impl SourceKind {
@@ -19,6 +21,7 @@ impl SourceKind {
             SourceKind::Html => "html",
             SourceKind::Docx => "docx",
             SourceKind::Text => "text",
+            SourceKind::Image => "image",
         }
     }
 }
@@ -107,6 +110,9 @@ pub struct Document {
     pub links: Vec<Link>,
     pub pages: Option<u32>,
     pub notes: Vec<String>,
+    /// Set when some of the text was read by OCR from page images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr: Option<OcrInfo>,
 }
 
 /// Note recorded when a PDF has pages but no text layer.
@@ -142,6 +148,7 @@ impl Document {
             links: extracted.links,
             pages: extracted.pages,
             notes: extracted.notes,
+            ocr: None,
         }
     }
 
@@ -171,10 +178,15 @@ impl Document {
         let char_start = self.text[..s].chars().count();
         let quote = self.text[s..e].to_string();
         let char_end = char_start + quote.chars().count();
+        let ocr = self
+            .ocr
+            .as_ref()
+            .is_some_and(|o| o.covers(char_start, char_end));
         Evidence {
             quote,
             start: char_start,
             end: char_end,
+            ocr,
         }
     }
 

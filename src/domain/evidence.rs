@@ -10,4 +10,8 @@ pub struct Evidence {
     pub quote: String,
     pub start: usize,
     pub end: usize,
+    /// The quote was read by OCR from a scanned page (only shown when true):
+    /// a reader should check it against the image.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
 }

@@ -8,6 +8,7 @@ mod entity;
 mod evidence;
 mod filing;
 mod finding;
+mod ocr;
 
 pub use assessment::*;
 pub use document::*;
@@ -15,3 +16,4 @@ pub use entity::*;
 pub use evidence::*;
 pub use filing::*;
 pub use finding::*;
+pub use ocr::*;

@@ -5,6 +5,7 @@
 
 pub mod docx;
 pub mod html;
+pub mod ocr;
 pub mod pdf;
 pub mod sniff;
 pub mod text;
@@ -26,8 +27,10 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most text produced, in bytes.
     pub max_text_bytes: usize,
-    /// Wall-clock budget for one document.
+    /// Wall-clock budget for one document (OCR has its own, in `ocr`).
     pub max_time: Duration,
+    /// Bounds on reading scanned pages and images.
+    pub ocr: ocr::OcrLimits,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl Default for Limits {
             max_depth: 256,
             max_text_bytes: 32 * 1024 * 1024,
             max_time: Duration::from_secs(20),
+            ocr: ocr::OcrLimits::default(),
         }
     }
 }
@@ -51,7 +55,7 @@ pub enum ExtractError {
     Empty,
     #[error("input is {size} bytes, over the {limit}-byte limit")]
     TooLarge { size: usize, limit: usize },
-    #[error("unrecognised format: not PDF, HTML, DOCX or text")]
+    #[error("unrecognised format: not PDF, HTML, DOCX, text or an image (PNG, JPEG, TIFF)")]
     UnknownFormat,
     #[error("PDF: {0}")]
     Pdf(String),
@@ -65,6 +69,11 @@ pub enum ExtractError {
     Text(String),
     #[error("limit exceeded: {0}")]
     Limit(String),
+    /// An image that cannot be decoded (the message says so).
+    #[error("{0}")]
+    Image(String),
+    #[error("OCR: {0}")]
+    Ocr(String),
 }
 
 /// Extracts one document. `name` is only recorded (and used as a last-resort
@@ -101,11 +110,18 @@ pub fn extract_with_content_type(
         }
         None => return Err(ExtractError::UnknownFormat),
     };
-    let extracted = match kind {
-        SourceKind::Pdf => pdf::extract(bytes, limits)?,
-        SourceKind::Html => html::extract_with_content_type(bytes, content_type, limits)?,
-        SourceKind::Docx => docx::extract(bytes, limits)?,
-        SourceKind::Text => text::extract_with_content_type(bytes, content_type, limits)?,
+    let (extracted, ocr_pages) = match kind {
+        SourceKind::Pdf => pdf::extract_with_ocr(bytes, limits)?,
+        SourceKind::Image => ocr::extract_image(bytes, &limits.ocr)?,
+        SourceKind::Html => (
+            html::extract_with_content_type(bytes, content_type, limits)?,
+            Vec::new(),
+        ),
+        SourceKind::Docx => (docx::extract(bytes, limits)?, Vec::new()),
+        SourceKind::Text => (
+            text::extract_with_content_type(bytes, content_type, limits)?,
+            Vec::new(),
+        ),
     };
     // Text that is only whitespace is empty input, like zero bytes: not a
     // scanned image (a PDF or page without text stays the scorer's case).
@@ -118,7 +134,11 @@ pub fn extract_with_content_type(
         bytes: bytes.len() as u64,
         sha256: sha256_hex(bytes),
     };
-    Ok(Document::from_extracted(source, extracted))
+    let mut doc = Document::from_extracted(source, extracted);
+    if !ocr_pages.is_empty() {
+        doc.ocr = Some(ocr::text::locate(&doc, &ocr_pages, &ocr::engine()));
+    }
+    Ok(doc)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

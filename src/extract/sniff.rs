@@ -7,12 +7,16 @@ use crate::domain::SourceKind;
 const WINDOW: usize = 64 * 1024;
 
 /// Decides the format from the bytes, or `None` for formats the checker does
-/// not read (other zips, images, legacy Office files, binary junk).
+/// not read (other zips, GIFs, legacy Office files, binary junk). PNG, JPEG
+/// and TIFF images are read by OCR.
 pub fn sniff(bytes: &[u8], name: &str) -> Option<SourceKind> {
     let head = &bytes[..bytes.len().min(1024)];
     // PDF: "%PDF-" may be preceded by junk within the first 1024 bytes.
     if find(head, b"%PDF-").is_some() {
         return Some(SourceKind::Pdf);
+    }
+    if super::ocr::image::format_of(bytes).is_some() {
+        return Some(SourceKind::Image);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         // A zip: DOCX when it has the Word main part. Entry names are stored
@@ -256,7 +260,12 @@ mod tests {
             None
         );
         assert!(is_ole(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n", "a.txt"), None);
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n", "a.txt"),
+            Some(SourceKind::Image)
+        );
+        assert_eq!(sniff(b"II*\0\x08\0\0\0", "a.txt"), Some(SourceKind::Image));
+        assert_eq!(sniff(b"GIF89a....", "a.txt"), None);
         assert_eq!(
             sniff(&[1u8, 2, 3, 4, 5, 6, 7, 8, 0x10, 0x11, 0x12], "a.txt"),
             None

@@ -74,6 +74,7 @@ pub fn coverage(text: &str, members: &[Organisation]) -> Vec<MemberNamed> {
         links: Vec::new(),
         pages: None,
         notes: Vec::new(),
+        ocr: None,
     };
     let wanted: Vec<Member> = members
         .iter()

@@ -57,6 +57,7 @@ pub fn score_item(item: &RescoreItem, rules: &Rulebook) -> Assessment {
         links: Vec::new(),
         pages: None,
         notes: item.notes.clone(),
+        ocr: None,
     };
     let opts = CheckOptions {
         entity: item.org_type.map(|t| t.entity_type()),

@@ -221,6 +221,7 @@ mod tests {
             readiness: 0,
             profile: "current".into(),
             notes: vec![],
+            ocr: None,
         }
     }
 

@@ -327,16 +327,25 @@ impl Locator {
         Locator { starts, len }
     }
 
+    /// Where the quote is; a quote read by OCR says so.
     pub fn locate(&self, e: &Evidence) -> String {
-        match self.len {
+        let at = match self.len {
             Some(len) if e.start < len => {
                 let para = self.starts.partition_point(|&s| s <= e.start) + 1;
                 format!("paragraph {para}")
             }
             _ => format!("characters {}–{}", e.start, e.end),
+        };
+        if e.ocr {
+            format!("{at}, {OCR_QUOTE}")
+        } else {
+            at
         }
     }
 }
+
+/// How a report marks a quote read by OCR from a scanned image.
+pub const OCR_QUOTE: &str = "read by OCR from a scanned image";
 
 /// [`Locator::locate`] for one quote (builds the locator: use a [`Locator`]
 /// for many).
@@ -416,6 +425,7 @@ mod tests {
             quote: "Two".into(),
             start,
             end: start + 3,
+            ocr: false,
         };
         assert_eq!(location(&e, Some(text)), "paragraph 2");
         let third = text.find("Three").unwrap_or(0);
@@ -424,6 +434,7 @@ mod tests {
             quote: "Three".into(),
             start: third_chars,
             end: third_chars + 5,
+            ocr: false,
         };
         assert_eq!(location(&e3, Some(text)), "paragraph 3");
         assert_eq!(
@@ -435,6 +446,7 @@ mod tests {
             quote: String::new(),
             start: 10_000,
             end: 10_001,
+            ocr: false,
         };
         assert_eq!(location(&far, Some(text)), "characters 10000–10001");
     }
@@ -451,6 +463,7 @@ pub(crate) mod tests_support {
             quote: quote.to_string(),
             start,
             end: start + quote.chars().count(),
+            ocr: false,
         }
     }
 
@@ -554,6 +567,7 @@ pub(crate) mod tests_support {
             readiness: 30,
             profile: "current".into(),
             notes: vec![],
+            ocr: None,
         }
     }
 }

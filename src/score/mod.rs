@@ -18,6 +18,7 @@ mod facts;
 mod findings;
 pub mod fy;
 pub mod group;
+pub mod ocr;
 pub mod sentences;
 pub mod signature;
 mod table;
@@ -252,7 +253,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         Ok(profile) => &profile.promote,
         Err(_) => &[],
     };
-    let (verdict, verdict_basis) = readiness_or_law(promoted, &mut findings);
+    let (verdict, verdict_basis) = readiness_or_law(promoted, doc, &mut findings);
     let mut notes = doc.notes.clone();
     // Idempotent: re-scoring a stored version must give the same notes.
     if !doc.is_scanned() && !x.readable && !notes.iter().any(|n| n == NOTE_UNREADABLE) {
@@ -276,6 +277,7 @@ pub fn assess(doc: &Document, opts: &CheckOptions, rules: &Rulebook) -> Assessme
         readiness,
         profile: profile_name,
         notes,
+        ocr: doc.ocr.clone(),
     }
 }
 
@@ -325,12 +327,18 @@ fn scores(x: &facts::Facts, findings: &[Finding]) -> (u8, u8) {
 /// proposals, it is readiness for them as if they were in force: a promoted
 /// proposal keeps its force (`proposed`: it is not law) and its shortfall
 /// becomes a failure that decides the readiness verdict.
-fn readiness_or_law(promoted: &[String], findings: &mut [Finding]) -> (Verdict, VerdictBasis) {
+fn readiness_or_law(
+    promoted: &[String],
+    doc: &Document,
+    findings: &mut [Finding],
+) -> (Verdict, VerdictBasis) {
     for fi in findings.iter_mut() {
         if promoted.contains(&fi.rule) && fi.status == FindingStatus::Warn {
             fi.status = FindingStatus::Fail;
         }
     }
+    // A failure read off doubtful OCR is an accusation on a guess.
+    ocr::review_doubtful(doc, findings);
     let verdict = Verdict::decided_by(findings.iter(), |f| {
         f.force == Force::Statute || promoted.contains(&f.rule)
     });

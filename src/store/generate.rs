@@ -282,6 +282,7 @@ fn assessment_for(
         readiness: rng.below(100) as u8,
         profile: "current".into(),
         notes: vec![],
+        ocr: None,
     };
     for a in areas {
         out.areas.get_mut(*a).present = true;

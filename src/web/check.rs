@@ -372,7 +372,7 @@ async fn run(state: &AppState, req: Request<Body>) -> Result<Assessment, CheckFa
                 });
             }
             ExtractError::UnknownFormat => format!(
-                "{FORMAT_PREFIX}, Word (.docx), web page or plain text document"
+                "{FORMAT_PREFIX}, Word (.docx), web page, plain text document or image (PNG, JPEG, TIFF)"
             ),
             ExtractError::Encrypted => format!(
                 "{UNREADABLE_PREFIX}: the PDF is protected with a password. Save a copy without a password and upload that"

@@ -118,10 +118,16 @@ impl AppState {
         AppState::build(Some(store), rules, config)
     }
     fn build(store: Option<Store>, rules: Rulebook, config: WebConfig) -> AppState {
-        let limits = Limits {
+        let mut limits = Limits {
             max_input_bytes: config.max_upload_bytes,
             ..Limits::default()
         };
+        // OCR gives up with a clear message before the request times out.
+        limits.ocr.max_total_time = config
+            .request_timeout
+            .saturating_sub(std::time::Duration::from_secs(5))
+            .max(std::time::Duration::from_secs(1));
+        limits.ocr.max_page_time = limits.ocr.max_page_time.min(limits.ocr.max_total_time);
         AppState(Arc::new(Inner {
             store,
             rules: Arc::new(rules),

@@ -98,6 +98,8 @@ pub struct EvidenceView {
     pub quote: String,
     /// Anchor of the highlighted span in the statement text (`ev-3`), when shown.
     pub anchor: Option<String>,
+    /// The quote was read by OCR from a scanned image.
+    pub ocr: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +127,7 @@ impl FindingView {
                 .map(|e| EvidenceView {
                     quote: shorten(&e.quote, 300),
                     anchor: None,
+                    ocr: e.ocr,
                 })
                 .collect(),
         }

@@ -9,6 +9,7 @@ mod crawl;
 mod docs;
 mod extract_docx_html;
 mod extract_pdf;
+mod ocr;
 mod pages;
 mod pg;
 mod score;

@@ -119,6 +119,7 @@ fn assessment(fy_end: Option<NaiveDate>, board_ok: bool, areas: &[Area]) -> Asse
         readiness: 0,
         profile: "current".into(),
         notes: vec![],
+        ocr: None,
     };
     for area in areas {
         a.areas.get_mut(*area).present = true;

@@ -1,7 +1,7 @@
 //! The content-stream interpreter: runs the text, graphics-state and
 //! XObject operators of a page and records every glyph it shows with its
-//! position, size and text. Everything else (paths, images, colours) is
-//! skipped.
+//! position, size and text, and where each image XObject is placed (for
+//! OCR of scanned pages). Paths and other drawing are skipped.
 
 use super::font::Font;
 use super::lexer::{Lexer, Tok};
@@ -34,6 +34,18 @@ fn mul(a: &Matrix, b: &Matrix) -> Matrix {
     ]
 }
 
+/// A fill colour (grey, RGB or CMYK components in 0..1) as 8-bit grey.
+fn grey(c: &[f32]) -> u8 {
+    let c: Vec<f32> = c.iter().map(|v| v.clamp(0.0, 1.0)).collect();
+    let y = match c[..] {
+        [g] => g,
+        [r, g, b] => 0.299 * r + 0.587 * g + 0.114 * b,
+        [cy, m, ye, k] => 1.0 - (0.299 * cy + 0.587 * m + 0.114 * ye + k).min(1.0),
+        _ => 0.0,
+    };
+    (y * 255.0).round() as u8
+}
+
 /// One shown glyph, in a frame turned to its writing direction: `x0..x1`
 /// along the baseline, `y` across it (up is positive).
 #[derive(Debug, Clone, Copy)]
@@ -59,6 +71,19 @@ pub(super) struct Glyph {
 pub(super) struct PageText {
     pub text: String,
     pub glyphs: Vec<Glyph>,
+    pub images: Vec<Placed>,
+}
+
+/// Most image placements kept for one page.
+const MAX_IMAGES_PER_PAGE: usize = 4096;
+
+/// An image XObject drawn on the page: its unit square mapped by `ctm`;
+/// `fill` is the grey a stencil mask paints with.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Placed {
+    pub id: ObjectId,
+    pub ctm: Matrix,
+    pub fill: u8,
 }
 
 #[derive(Clone)]
@@ -71,6 +96,8 @@ struct GState {
     th: f32,
     tl: f32,
     rise: f32,
+    /// Non-stroking colour as grey (for stencil masks).
+    fill: u8,
 }
 
 /// Fonts and form contents decoded once per document, keyed by the address
@@ -106,6 +133,7 @@ impl Interp<'_> {
             th: 1.0,
             tl: 0.0,
             rise: 0.0,
+            fill: 0,
         };
         let mut stack: Vec<GState> = Vec::new();
         let mut overflow = 0usize;
@@ -210,10 +238,25 @@ impl Interp<'_> {
                         }
                     }
                 }
+                b"g" => gs.fill = grey(&[n(0)]),
+                b"rg" => gs.fill = grey(&[n(2), n(1), n(0)]),
+                b"k" => gs.fill = grey(&[n(3), n(2), n(1), n(0)]),
+                b"sc" | b"scn" => {
+                    let vals: Vec<f32> = ops
+                        .iter()
+                        .filter_map(|t| match t {
+                            Tok::Num(v) => Some(*v),
+                            _ => None,
+                        })
+                        .collect();
+                    if matches!(vals.len(), 1 | 3 | 4) {
+                        gs.fill = grey(&vals);
+                    }
+                }
                 b"Do" => {
                     if let Some(Tok::Name(s, e)) = ops.last().copied() {
                         let name = lx.bytes(s, e).to_vec();
-                        self.draw_form(resources, &name, &gs.ctm)?;
+                        self.draw_form(resources, &name, &gs.ctm, gs.fill)?;
                     }
                 }
                 _ => {}
@@ -252,6 +295,7 @@ impl Interp<'_> {
         resources: Option<&Dictionary>,
         name: &[u8],
         ctm: &Matrix,
+        fill: u8,
     ) -> Result<(), ExtractError> {
         let doc = self.doc;
         let Some(xobjects) = resources
@@ -270,8 +314,19 @@ impl Interp<'_> {
         let Ok(Object::Stream(stream)) = doc.get_object(id) else {
             return Ok(());
         };
-        if dict_get(doc, &stream.dict, b"Subtype").and_then(|o| o.as_name().ok()) != Some(b"Form") {
-            return Ok(());
+        match dict_get(doc, &stream.dict, b"Subtype").and_then(|o| o.as_name().ok()) {
+            Some(b"Form") => {}
+            Some(b"Image") => {
+                if self.out.images.len() < MAX_IMAGES_PER_PAGE {
+                    self.out.images.push(Placed {
+                        id,
+                        ctm: *ctm,
+                        fill,
+                    });
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
         }
         let content = match self.cache.forms.get(&id) {
             Some(c) => c.clone(),

@@ -8,7 +8,9 @@
 //! - [`font`] turns character codes into Unicode (ToUnicode CMaps, simple
 //!   encodings with `/Differences`, CID fonts) and knows glyph widths;
 //! - [`layout`] turns glyphs into lines and paragraphs, infers spaces from
-//!   glyph positions, joins hyphenated words and drops running headers.
+//!   glyph positions, joins hyphenated words and drops running headers;
+//! - [`scan`] finds scanned pages (no text layer, covered by images) and
+//!   takes their page image for OCR ([`crate::extract::ocr`]).
 //!
 //! Everything is bounded by [`Limits`]: decompressed bytes, text produced,
 //! wall-clock time, Form XObject nesting; parsing runs under `catch_unwind`
@@ -19,9 +21,11 @@ mod glyphs;
 mod interp;
 mod layout;
 mod lexer;
+mod scan;
 
+use super::ocr::{self, OcrPageText};
 use super::{ExtractError, Limits};
-use crate::domain::{Extracted, Link, NOTE_SCANNED};
+use crate::domain::{Extracted, Link, NOTE_SCANNED, RawBlock};
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -34,12 +38,29 @@ pub const NOTE_TRUNCATED: &str = "truncated: text limit reached";
 /// bounds recursion itself, this rejects absurd files early with a clear error.
 const MAX_RAW_NESTING: usize = 10_000;
 
+/// The text layer only: scanned pages are noted, not read.
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+    guarded(bytes, limits, false).map(|(e, _)| e)
+}
+
+/// The text layer, and scanned pages read by OCR (when built in).
+pub fn extract_with_ocr(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Extracted, Vec<OcrPageText>), ExtractError> {
+    guarded(bytes, limits, ocr::AVAILABLE)
+}
+
+fn guarded(
+    bytes: &[u8],
+    limits: &Limits,
+    ocr: bool,
+) -> Result<(Extracted, Vec<OcrPageText>), ExtractError> {
     // The fuzzer must see panics, so the safety net is off there.
     if cfg!(fuzzing) {
-        return extract_inner(bytes, limits);
+        return extract_inner(bytes, limits, ocr);
     }
-    match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, limits))) {
+    match catch_unwind(AssertUnwindSafe(|| extract_inner(bytes, limits, ocr))) {
         Ok(r) => r,
         Err(_) => Err(ExtractError::Pdf(
             "internal error while reading the file".into(),
@@ -47,7 +68,11 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError>
     }
 }
 
-fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
+fn extract_inner(
+    bytes: &[u8],
+    limits: &Limits,
+    ocr: bool,
+) -> Result<(Extracted, Vec<OcrPageText>), ExtractError> {
     if bytes.is_empty() {
         return Err(ExtractError::Empty);
     }
@@ -100,9 +125,11 @@ fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractErro
     let mut page_lines = Vec::with_capacity(pages.len());
     let mut text = interp::PageText::default();
     let mut links = Vec::new();
-    for page in &pages {
+    let mut scans = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
         text.text.clear();
         text.glyphs.clear();
+        text.images.clear();
         let content = page_content(&doc, page.dict, &mut budget);
         budget.check_decompressed()?;
         let mut it = interp::Interp {
@@ -114,31 +141,89 @@ fn extract_inner(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractErro
         };
         it.run(&content, page.resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0])?;
         page_links(&doc, page.dict, &text, &mut links);
-        page_lines.push(layout::lines(&text));
+        let lines = layout::lines(&text);
+        let bx = scan::page_box(&doc, page.dict);
+        if ocr && scan::needs_ocr(&lines, &text.images, bx) {
+            scans.push((i, std::mem::take(&mut text.images), bx));
+            page_lines.push(Vec::new());
+        } else {
+            page_lines.push(lines);
+        }
     }
+    let read = read_scans(&doc, &scans, limits)?;
     let has_text = page_lines
         .iter()
         .flatten()
-        .any(|l| l.text.chars().any(char::is_alphanumeric));
+        .any(|l| l.text.chars().any(char::is_alphanumeric))
+        || read.iter().any(|p| !p.blocks.is_empty());
     let mut notes = Vec::new();
     if !has_text {
         notes.push(NOTE_SCANNED.to_string());
+    } else if !read.is_empty() {
+        notes.push(ocr::ocr_note(&read));
     }
     if budget.text_truncated {
         notes.push(NOTE_TRUNCATED.to_string());
     }
     layout::drop_furniture(&mut page_lines);
     let blocks = if has_text {
-        layout::blocks(&page_lines)
+        merge_blocks(&page_lines, &read)
     } else {
         Vec::new()
     };
-    Ok(Extracted {
+    let extracted = Extracted {
         blocks,
         links,
         pages: Some(u32::try_from(pages.len()).unwrap_or(u32::MAX)),
         notes,
-    })
+    };
+    Ok((extracted, read))
+}
+
+/// Reads the scanned pages by OCR, one page image at a time.
+fn read_scans(
+    doc: &Document,
+    scans: &[(usize, Vec<interp::Placed>, [f32; 4])],
+    limits: &Limits,
+) -> Result<Vec<OcrPageText>, ExtractError> {
+    if scans.is_empty() {
+        return Ok(Vec::new());
+    }
+    if scans.len() > limits.ocr.max_pages {
+        return Err(ExtractError::Limit(format!(
+            "{} scanned pages, over the OCR limit of {}",
+            scans.len(),
+            limits.ocr.max_pages
+        )));
+    }
+    let images = scans.iter().map(|(i, placed, bx)| {
+        let (img, ppi) = scan::page_image(doc, placed, *bx, &limits.ocr)?;
+        Ok((u32::try_from(i + 1).unwrap_or(u32::MAX), img, ppi))
+    });
+    let total = u32::try_from(scans.len()).unwrap_or(u32::MAX);
+    ocr::read_pages(images, total, &limits.ocr)
+}
+
+/// Blocks in page order: runs of text pages laid out together, OCR pages'
+/// paragraphs in their place.
+fn merge_blocks(page_lines: &[Vec<layout::Line>], read: &[OcrPageText]) -> Vec<RawBlock> {
+    if read.is_empty() {
+        return layout::blocks(page_lines);
+    }
+    let mut out = Vec::new();
+    let mut run_start = 0usize;
+    for page in read {
+        let at = (page.page as usize).saturating_sub(1).min(page_lines.len());
+        if at > run_start {
+            out.extend(layout::blocks(&page_lines[run_start..at]));
+        }
+        out.extend(page.raw_blocks());
+        run_start = at + 1;
+    }
+    if run_start < page_lines.len() {
+        out.extend(layout::blocks(&page_lines[run_start..]));
+    }
+    out
 }
 
 /// Rejects files whose arrays/dictionaries nest absurdly deep (outside
