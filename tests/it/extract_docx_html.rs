@@ -286,7 +286,7 @@ fn sniffing_ignores_the_name_and_content_type() {
     }
     assert!(matches!(
         extract(b"\x89PNG\r\n\x1a\n\0\0", "s.html", &l),
-        Err(ExtractError::UnknownFormat)
+        Err(ExtractError::Image(_))
     ));
 }
 
