@@ -392,6 +392,7 @@ mod tests {
             quote: q.into(),
             start,
             end: start + q.len(),
+            ocr: false,
         };
         let list = [
             ev("We train all buyers.", 10),
