@@ -110,6 +110,15 @@ fn expand_inputs(inputs: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// `--officers FILE.json`: one Companies House officer-list response.
+fn read_officers(path: &Path) -> Result<Vec<crate::domain::Officer>, String> {
+    let body = std::fs::read_to_string(path)
+        .map_err(|e| format!("--officers: cannot read '{}': {e}", path.display()))?;
+    crate::domain::OfficerListPage::parse(&body)
+        .map(|p| p.items)
+        .map_err(|e| format!("--officers: '{}': {e}", path.display()))
+}
+
 /// What the user typed, validated into check options.
 fn options(args: &CheckArgs) -> Result<CheckOptions, String> {
     let entity = match &args.entity {
@@ -167,8 +176,13 @@ fn run_checked(args: &CheckArgs) -> Result<u8, String> {
     rules
         .profile(&args.profile)
         .map_err(|e| format!("--profile: {e}"))?;
+    let officers = match &args.officers {
+        Some(path) => read_officers(path)?,
+        None => Vec::new(),
+    };
     let batch = args.input.len() > 1 || inputs.len() > 1;
     let job = Job {
+        officers: &officers,
         args,
         opts: &opts,
         rules: &rules,
@@ -214,6 +228,8 @@ struct Job<'a> {
     args: &'a CheckArgs,
     opts: &'a CheckOptions,
     rules: &'a Rulebook,
+    /// The register's officers (`--officers`), whom the signatory should be.
+    officers: &'a [crate::domain::Officer],
     limits: Limits,
     batch: bool,
 }
@@ -222,7 +238,12 @@ impl Job<'_> {
     /// The rendered report of one input and its exit code.
     fn check_one(&self, input: &str) -> Result<(String, u8), String> {
         let doc = read_and_extract(input, self.args.allow_private, &self.limits)?;
-        let assessment = score::assess(&doc, self.opts, self.rules);
+        let mut assessment = score::assess(&doc, self.opts, self.rules);
+        let on = self
+            .opts
+            .published
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        score::officers::apply(&mut assessment, self.officers, on);
         let render_opts = RenderOptions {
             color: self.args.format == CheckFormat::Text && colour_wanted(),
             doc_text: Some(&doc.text),

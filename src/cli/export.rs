@@ -17,6 +17,7 @@ pub fn run(
     org_type: Option<String>,
     with_group: bool,
     no_website: bool,
+    with_declared: bool,
 ) -> anyhow::Result<ExitCode> {
     let status = match status.trim() {
         "" | "all" => None,
@@ -42,7 +43,7 @@ pub fn run(
         let today = chrono::Utc::now().date_naive();
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-        let enc = export::RowEncoder::with_group(format, with_group);
+        let enc = export::RowEncoder::with_group(format, with_group).with_declared(with_declared);
         match export::write_export_with(&store, &filter, enc, today, &mut out).await {
             Ok(_) => {}
             // A closed pipe (`| head`) is the reader's choice, not a failure.

@@ -9,6 +9,7 @@ mod eval;
 mod export;
 mod generate;
 mod import;
+mod officers;
 mod rescore;
 mod serve;
 pub mod term;
@@ -84,6 +85,9 @@ pub struct CheckArgs {
     /// CSV of group members (header `name[,company_number]`).
     #[arg(long)]
     pub members: Option<PathBuf>,
+    /// One Companies House officer-list response (JSON), to check the signatory against the register.
+    #[arg(long)]
+    pub officers: Option<PathBuf>,
     /// Rules profile: `current` (the law as it stands) or `reform-2026`
     /// (readiness for the proposed reforms, checked as if in force; a
     /// proposal is not law).
@@ -174,7 +178,15 @@ pub enum Command {
         /// accounts: a person has to find it).
         #[arg(long = "no-website")]
         no_website: bool,
+        /// Add `declared_areas` and `declared_mismatch` after the contract's
+        /// columns: the areas declared on the Government registry, and those
+        /// the statement's text does not support.
+        #[arg(long = "with-declared")]
+        with_declared: bool,
     },
+    /// Load directors and other officers from Companies House.
+    #[command(subcommand)]
+    Officers(OfficersCommand),
     /// Serve the web dashboard and JSON API.
     Serve {
         #[command(flatten)]
@@ -230,6 +242,26 @@ pub enum AccountsCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum OfficersCommand {
+    /// Fetch the officers of every organisation with a company number from the Companies House API.
+    Fetch {
+        #[command(flatten)]
+        db: DbArg,
+        /// Companies House API key (sent as HTTP basic auth).
+        #[arg(long = "api-key", env = "S54_CH_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        #[arg(long = "base-url", default_value = crate::registry::officers::DEFAULT_BASE_URL)]
+        base_url: String,
+    },
+    /// Load saved officer-list responses, one JSON body per line.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
 /// Runs a parsed command line, returning the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -253,11 +285,21 @@ pub fn run(cli: Cli) -> ExitCode {
             org_type,
             with_group,
             no_website,
+            with_declared,
         } => existing_db(&db.db).and_then(|()| {
             export::run(
-                &db.db, format, &status, year, sector, org_type, with_group, no_website,
+                &db.db,
+                format,
+                &status,
+                year,
+                sector,
+                org_type,
+                with_group,
+                no_website,
+                with_declared,
             )
         }),
+        Command::Officers(c) => officers::run(c),
         Command::Serve { db, addr } => existing_db(&db.db).and_then(|()| serve::run(&db.db, &addr)),
         Command::Demo { addr } => demo::run(&addr),
         Command::Eval {

@@ -200,6 +200,8 @@ pub struct FoundStatement {
     pub via_page: Option<String>,
     /// The sitemap that listed it (when not reached from the homepage).
     pub sitemap: Option<String>,
+    /// The server's `Last-Modified` for it, if sent.
+    pub last_modified: Option<chrono::NaiveDate>,
 }
 
 /// One fetch as the store records it. `body` is kept so a restarted crawl can
@@ -327,6 +329,9 @@ struct Got {
     final_url: String,
     bytes: Arc<Vec<u8>>,
     kind: Option<SourceKind>,
+    /// The server's `Last-Modified` (not kept in the fetch log, so a fetch
+    /// replayed after a restart has none).
+    last_modified: Option<chrono::NaiveDate>,
 }
 
 /// The `https://` URL of a website given as in the organisations CSV
@@ -421,6 +426,7 @@ impl<'a> Discoverer<'a> {
                         extract::sniff::sniff(&body, url)
                     },
                     bytes: body,
+                    last_modified: None,
                 }),
                 (_, kind) => Err(kind.unwrap_or_else(|| "other".into())),
             }
@@ -444,6 +450,7 @@ impl<'a> Discoverer<'a> {
                 Ok(f) => Ok(Got {
                     final_url: f.final_url,
                     kind: f.kind,
+                    last_modified: f.last_modified,
                     bytes: rec.body.unwrap_or_default(),
                 }),
                 Err(e) => {
@@ -626,6 +633,7 @@ impl<'a> Discoverer<'a> {
                 link: home_anchor.cloned(),
                 via_page,
                 sitemap: sitemap.map(str::to_string),
+                last_modified: g.last_modified,
             });
         }
         Ok(None)
@@ -730,6 +738,7 @@ impl<'a> Discoverer<'a> {
                     final_url: url.to_string(),
                     bytes: b,
                     kind: None,
+                    last_modified: None,
                 })
                 .ok_or_else(|| "sitemap".to_string()),
         );

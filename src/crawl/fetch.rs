@@ -313,6 +313,11 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let last_modified = resp
+            .headers()
+            .get(reqwest::header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::registry::dates::http_date);
         let mut bytes: Vec<u8> = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest(url, e))? {
             if bytes.len() as u64 + chunk.len() as u64 > limit {
@@ -341,6 +346,7 @@ impl Fetcher {
             status: status.as_u16(),
             redirects: Vec::new(),
             kind,
+            last_modified,
         }))
     }
 }

@@ -132,6 +132,8 @@ pub struct Fetched {
     pub redirects: Vec<String>,
     /// The format sniffed from the bytes (`None` for an empty body).
     pub kind: Option<SourceKind>,
+    /// The day of the server's `Last-Modified`, when it sent a valid one.
+    pub last_modified: Option<chrono::NaiveDate>,
 }
 
 /// Fetches one URL with the crawler's safety limits (timeouts, a 20 MB body

@@ -19,7 +19,7 @@ use crate::rules::Rulebook;
 use crate::score::{self, CheckOptions};
 use crate::store::{
     BackendKind, Backoff, CrawlFailure, HomepageLink, Look, NewFetch, NewJob, NewVersion,
-    Organisation, Recorded, Store, StoreError,
+    Organisation, Published, Recorded, Store, StoreError,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -502,17 +502,28 @@ impl Crawl {
             .map(|v| v.first_seen)
             .min()
             .unwrap_or(seen_at);
+        let published = publication_date(st);
+        // Lateness is judged from a date the publisher gave, never from the
+        // day s54 first saw the statement; that day is only "now" for it.
         let opts = CheckOptions {
             entity: org.org_type.map(|t| t.entity_type()),
-            published: Some(first_seen.date_naive()),
+            published: published.as_ref().map(|p| p.date),
+            today: Some(first_seen.date_naive()),
             ..CheckOptions::default()
         };
         let (doc, rules) = (st.doc.clone(), self.rules.clone());
+        let officers = match &org.company_number {
+            Some(n) => self.store.officers_of(n).await?,
+            None => Vec::new(),
+        };
+        let seen_day = first_seen.date_naive();
         // The semaphore is never closed; without a permit the check still runs.
         let cpu = self.scoring.clone().acquire_owned().await.ok();
         let assessment = tokio::task::spawn_blocking(move || {
             let _cpu = cpu;
-            score::assess(&doc, &opts, &rules)
+            let mut a = score::assess(&doc, &opts, &rules);
+            score::officers::apply(&mut a, &officers, seen_day);
+            a
         })
         .await
         .ok();
@@ -542,9 +553,26 @@ impl Crawl {
                 via_page: st.via_page.clone(),
             },
             fetch_id,
+            published,
         };
         Ok(self.writes.record_version(v).await?)
     }
+}
+
+/// The publication date of a found statement: the PDF's own creation date,
+/// else the server's `Last-Modified`.
+fn publication_date(st: &FoundStatement) -> Option<Published> {
+    use crate::registry::dates;
+    if let Some(date) = dates::pdf_creation_date(&st.bytes) {
+        return Some(Published {
+            date,
+            source: dates::SOURCE_PDF.to_string(),
+        });
+    }
+    st.last_modified.map(|date| Published {
+        date,
+        source: dates::SOURCE_SERVER.to_string(),
+    })
 }
 
 fn note_task(

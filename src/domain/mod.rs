@@ -8,6 +8,7 @@ mod entity;
 mod evidence;
 mod filing;
 mod finding;
+mod officer;
 mod ocr;
 
 pub use assessment::*;
@@ -16,4 +17,5 @@ pub use entity::*;
 pub use evidence::*;
 pub use filing::*;
 pub use finding::*;
+pub use officer::*;
 pub use ocr::*;

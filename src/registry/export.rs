@@ -125,13 +125,20 @@ struct JsonRow<'a> {
     areas_covered: &'a str,
     score: Option<i32>,
     late: Option<bool>,
+    year_basis: Option<&'a str>,
+    copied_from: Option<i32>,
     /// `Some(group id or null)` only when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     group_id: Option<Option<i64>>,
+    /// Only with `--with-declared`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    declared_areas: Option<&'a [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    declared_mismatch: Option<&'a [&'static str]>,
 }
 
 impl<'a> JsonRow<'a> {
-    fn new(r: &'a RegistryRow, with_group: bool) -> Self {
+    fn new(r: &'a RegistryRow, with_group: bool, declared: Option<&'a DeclaredCells>) -> Self {
         JsonRow {
             organisation_id: r.organisation_id,
             name: &r.name,
@@ -154,16 +161,33 @@ impl<'a> JsonRow<'a> {
             areas_covered: &r.areas_covered,
             score: r.score,
             late: r.late,
+            year_basis: r.year_basis.as_deref(),
+            copied_from: r.copied_from,
             group_id: with_group.then_some(r.group_id),
+            declared_areas: declared.map(|d| d.areas.as_slice()),
+            declared_mismatch: declared.map(|d| d.mismatch.as_slice()),
         }
     }
 }
+
+/// The `--with-declared` cells of one organisation and year.
+#[derive(Debug, Clone, Default)]
+pub struct DeclaredCells {
+    pub areas: Vec<&'static str>,
+    pub mismatch: Vec<&'static str>,
+}
+
+/// The opt-in columns written after the contract's with `--with-declared`.
+pub const DECLARED_COLUMNS: [&str; 2] = ["declared_areas", "declared_mismatch"];
 
 /// Encodes rows one at a time into bytes of one format.
 pub struct RowEncoder {
     format: Format,
     rows: u64,
     with_group: bool,
+    /// `Some` with `--with-declared`: each organisation and year's cells
+    /// (read before the first row by [`RowEncoder::load_declared`]).
+    declared: Option<std::collections::HashMap<(i64, i32), DeclaredCells>>,
 }
 
 /// Appends one CSV field (RFC 4180: quoted when it holds a comma, quote or
@@ -216,16 +240,46 @@ impl RowEncoder {
             format,
             rows: 0,
             with_group,
+            declared: None,
         }
+    }
+
+    /// Adds the `declared_areas` and `declared_mismatch` columns.
+    pub fn with_declared(mut self, on: bool) -> RowEncoder {
+        self.declared = on.then(Default::default);
+        self
+    }
+
+    /// Reads every declaration's comparison (when the columns are on).
+    pub async fn load_declared(&mut self, store: &Store) -> Result<(), ExportError> {
+        if let Some(map) = self.declared.as_mut() {
+            for c in store.declared_checks(None).await? {
+                map.insert(
+                    (c.organisation_id, c.year),
+                    DeclaredCells {
+                        areas: c.declared_areas,
+                        mismatch: c.unsupported_areas,
+                    },
+                );
+            }
+        }
+        Ok(())
     }
 
     /// What comes before the first row.
     pub fn header(&mut self) -> Result<Vec<u8>, ExportError> {
         match self.format {
-            Format::Csv if self.with_group => Ok(csv_record(
-                EXPORT_COLUMNS.iter().copied().chain([GROUP_COLUMN]),
-            )),
-            Format::Csv => Ok(csv_record(EXPORT_COLUMNS)),
+            Format::Csv => {
+                let group = self.with_group.then_some(GROUP_COLUMN);
+                let declared = self.declared.is_some().then_some(DECLARED_COLUMNS);
+                Ok(csv_record(
+                    EXPORT_COLUMNS
+                        .iter()
+                        .copied()
+                        .chain(group)
+                        .chain(declared.into_iter().flatten()),
+                ))
+            }
             Format::Json => Ok(b"[".to_vec()),
             Format::Ndjson => Ok(Vec::new()),
         }
@@ -292,6 +346,16 @@ impl RowEncoder {
                     out.push(b',');
                     push_int(out, r.group_id);
                 }
+                if let Some(map) = &self.declared {
+                    let cells = map.get(&(r.organisation_id, r.year));
+                    out.push(b',');
+                    push_text(out, &cells.map(|c| c.areas.join(";")).unwrap_or_default());
+                    out.push(b',');
+                    push_text(
+                        out,
+                        &cells.map(|c| c.mismatch.join(";")).unwrap_or_default(),
+                    );
+                }
                 out.extend_from_slice(b"\r\n");
                 Ok(())
             }
@@ -302,7 +366,12 @@ impl RowEncoder {
                 if self.format == Format::Json {
                     out.push(b'\n');
                 }
-                serde_json::to_writer(&mut *out, &JsonRow::new(r, self.with_group))
+                let empty = DeclaredCells::default();
+                let declared = self
+                    .declared
+                    .as_ref()
+                    .map(|m| m.get(&(r.organisation_id, r.year)).unwrap_or(&empty));
+                serde_json::to_writer(&mut *out, &JsonRow::new(r, self.with_group, declared))
                     .map_err(|e| ExportError::Encode(e.to_string()))?;
                 if self.format == Format::Ndjson {
                     out.push(b'\n');
@@ -343,6 +412,7 @@ pub async fn write_export_with<W: Write>(
     out: &mut W,
 ) -> Result<u64, ExportError> {
     const CHUNK: usize = 64 * 1024;
+    enc.load_declared(store).await?;
     let mut buf = enc.header()?;
     let mut rows = store.registry_rows(filter, today).await?;
     let mut n = 0;
@@ -375,6 +445,7 @@ pub fn export_stream(
         let mut tx = tx;
         let result: Result<(), ExportError> = async {
             let mut enc = enc;
+            enc.load_declared(&store).await?;
             let mut buf = enc.header()?;
             let mut rows = store.registry_rows(&filter, today).await?;
             while let Some(row) = rows.next().await {
@@ -443,7 +514,16 @@ mod tests {
             late: Some(false),
             covered_by: None,
             group_id: Some(3),
+            year_basis: Some("approval_date".into()),
+            copied_from: Some(2023),
+            missing_note: None,
         };
+        let mut json = RowEncoder::new(Format::Ndjson);
+        let line = String::from_utf8(json.row(&r).unwrap()).unwrap();
+        assert!(
+            line.contains("\"year_basis\":\"approval_date\",\"copied_from\":2023"),
+            "{line}"
+        );
         let mut with_group = RowEncoder::with_group(Format::Csv, true);
         let grouped = String::from_utf8(with_group.row(&r).unwrap()).unwrap();
         assert!(grouped.ends_with(",false,3\r\n"), "{grouped}");

@@ -188,6 +188,9 @@ mod tests {
             updated_at: Utc::now(),
             looked_at: None,
             crawl_failure: None,
+            company_status: None,
+            dissolved_on: None,
+            sic_codes: None,
         }
     }
 

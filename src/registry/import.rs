@@ -25,6 +25,8 @@ pub enum CsvKind {
     Native,
     /// The Government registry's `StatementSummaries{YEAR}.csv`.
     Registry,
+    /// Companies House's free company data product (`BasicCompanyData…csv`).
+    CompanyData,
 }
 
 impl CsvKind {
@@ -32,6 +34,7 @@ impl CsvKind {
         match self {
             CsvKind::Native => "native organisations CSV",
             CsvKind::Registry => "Government registry CSV",
+            CsvKind::CompanyData => "Companies House company data",
         }
     }
 }
@@ -88,16 +91,29 @@ impl ImportReport {
     }
 }
 
-/// Imports one CSV file into the store.
+/// Imports one CSV file into the store. The Companies House company data
+/// product (millions of rows) is streamed; the others are read whole.
 pub async fn import_file(store: &Store, path: &Path) -> Result<ImportReport, ImportError> {
+    use std::io::BufRead;
     let shown = path.display().to_string();
+    let read_err = |reason| ImportError::Read {
+        path: shown.clone(),
+        reason,
+    };
+    let mut file =
+        std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(read_err)?);
+    let first = file.fill_buf().map_err(read_err)?;
+    let head_end = memchr::memchr(b'\n', first).unwrap_or(first.len());
+    let head: Vec<String> = String::from_utf8_lossy(&first[..head_end])
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().trim_matches('"').trim().to_string())
+        .collect();
+    if super::company_data::is_company_data(&head) {
+        return super::company_data::import_company_data(store, file, &shown).await;
+    }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|reason| ImportError::Read {
-            path: shown.clone(),
-            reason,
-        })?;
+    file.read_to_end(&mut bytes).map_err(read_err)?;
     import_bytes(store, &bytes, &shown).await
 }
 
@@ -124,6 +140,9 @@ pub async fn import_bytes(
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let cols = Columns::new(&header);
+    if super::company_data::is_company_data(&header) {
+        return super::company_data::import_company_data(store, bytes, name).await;
+    }
     let kind = if cols.has("OrganisationName")
         && (cols.has("StatementURL") || cols.has("StatementYear"))
     {
@@ -202,7 +221,7 @@ pub async fn import_bytes(
         let mut warnings = Vec::new();
         let parsed = match kind {
             CsvKind::Native => native_row(&row),
-            CsvKind::Registry => registry_row(&row, &mut warnings),
+            CsvKind::Registry | CsvKind::CompanyData => registry_row(&row, &mut warnings),
         };
         for w in warnings {
             report.problems.push(RowProblem {

@@ -9,9 +9,13 @@
 //! - [`export`]: the `s54 export` rows as CSV, JSON or NDJSON, streamed.
 //! - [`group`]: which members a group parent's statement names.
 
+pub mod company_data;
+pub mod dates;
+pub mod declared;
 pub mod export;
 pub mod group;
 pub mod import;
+pub mod officers;
 pub mod rescore;
 pub mod status;
 pub mod year;

@@ -61,10 +61,15 @@ pub fn score_item(item: &RescoreItem, rules: &Rulebook) -> Assessment {
     };
     let opts = CheckOptions {
         entity: item.org_type.map(|t| t.entity_type()),
-        published: Some(item.first_seen.date_naive()),
+        // Lateness is judged from a date the publisher gave, never from the
+        // day s54 first saw the statement; that day is only "now" for it.
+        published: item.published,
+        today: Some(item.first_seen.date_naive()),
         ..Default::default()
     };
-    score::assess(&doc, &opts, rules)
+    let mut a = score::assess(&doc, &opts, rules);
+    score::officers::apply(&mut a, &item.officers, item.first_seen.date_naive());
+    a
 }
 
 /// Scores a batch on `threads` threads (order kept). Threads take the next
@@ -92,6 +97,30 @@ fn score_batch(items: &[RescoreItem], rules: &Rulebook, threads: usize) -> Vec<(
     });
     scored.sort_unstable_by_key(|(i, _, _)| *i);
     scored.into_iter().map(|(_, id, a)| (id, a)).collect()
+}
+
+/// Re-scores the stored versions of one organisation (after its officers
+/// changed). Returns how many were re-scored.
+pub async fn rescore_organisation(
+    store: &Store,
+    rules: &Rulebook,
+    organisation_id: i64,
+) -> Result<u64, StoreError> {
+    let mut after = 0;
+    let mut done = 0u64;
+    loop {
+        let items = store
+            .versions_for_rescore_of(Some(organisation_id), after, BATCH)
+            .await?;
+        let Some(last) = items.last() else {
+            return Ok(done);
+        };
+        after = last.id;
+        let scored: Vec<(i64, Assessment)> =
+            items.iter().map(|i| (i.id, score_item(i, rules))).collect();
+        store.update_assessments(&scored).await?;
+        done += scored.len() as u64;
+    }
 }
 
 /// Re-scores every stored version. `on_batch` is told the running count

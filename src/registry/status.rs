@@ -84,8 +84,26 @@ impl FromStr for YearStatus {
     }
 }
 
+/// Rule id of s.54(1)'s "which financial year": settled by the registry
+/// when it places the statement by its approval or publication date.
+pub const FY_IDENTIFIED_RULE: &str = "MSA-54-1-fy-identified";
+
 fn judged_from_document(f: &Finding) -> bool {
     f.force == Force::Statute && !NOT_FROM_DOCUMENT.iter().any(|p| f.rule.starts_with(p))
+}
+
+/// [`judge_version`] for a version the registry has placed in a year: when
+/// the year came from the statement's approval or publication date
+/// (`year_from_dates`), the text naming no year is left to the guidance point
+/// `GUID-fye-date` and is not a reason for `review`.
+pub fn judge_placed_version(
+    assessment: Option<&Assessment>,
+    homepage_link: Option<bool>,
+    year_from_dates: bool,
+) -> (YearStatus, Vec<String>) {
+    judge(assessment, homepage_link, |f| {
+        year_from_dates && f.rule == FY_IDENTIFIED_RULE && f.status != FindingStatus::Fail
+    })
 }
 
 /// Judges one version: its document's statute findings plus the homepage
@@ -97,6 +115,14 @@ pub fn judge_version(
     assessment: Option<&Assessment>,
     homepage_link: Option<bool>,
 ) -> (YearStatus, Vec<String>) {
+    judge(assessment, homepage_link, |_| false)
+}
+
+fn judge(
+    assessment: Option<&Assessment>,
+    homepage_link: Option<bool>,
+    settled: impl Fn(&Finding) -> bool,
+) -> (YearStatus, Vec<String>) {
     let Some(a) = assessment else {
         let mut reasons = Vec::new();
         if homepage_link == Some(false) {
@@ -107,7 +133,11 @@ pub fn judge_version(
     };
     let mut failed: Vec<String> = Vec::new();
     let mut review = false;
-    for f in a.findings.iter().filter(|f| judged_from_document(f)) {
+    for f in a
+        .findings
+        .iter()
+        .filter(|f| judged_from_document(f) && !settled(f))
+    {
         match f.status {
             FindingStatus::Fail if !failed.iter().any(|r| r == &f.rule) => {
                 failed.push(f.rule.clone());
@@ -164,18 +194,20 @@ pub fn year_status(
 }
 
 /// Whether a statement was published later than the guidance's six months
-/// (rules.md §4.3, `GUID-deadline-6-months`): judged from the approval or
-/// signature date when stated, else from the date first seen when that was
-/// before the due date. `None` when it cannot be told (a statement first seen
-/// after its due date may simply have been found late).
+/// (rules.md §4.3, `GUID-deadline-6-months`), in the order the check itself
+/// judges it: from a publication date the server, the PDF or the registry
+/// declaration gives; else from the approval or signature date the text
+/// gives; else, when s54 saw it on or before the due date, not late. `None`
+/// ("unknown") otherwise: a statement first seen after its due date may
+/// simply have been found late.
 pub fn late(
     due: Option<NaiveDate>,
-    approval_date: Option<NaiveDate>,
-    signature_date: Option<NaiveDate>,
+    published: Option<NaiveDate>,
+    signoff: Option<NaiveDate>,
     first_seen: NaiveDate,
 ) -> Option<bool> {
     let due = due?;
-    if let Some(d) = approval_date.or(signature_date) {
+    if let Some(d) = published.or(signoff) {
         return Some(d > due);
     }
     if first_seen <= due { Some(false) } else { None }
@@ -338,8 +370,17 @@ mod tests {
             Some(true)
         );
         assert_eq!(
-            late(due, Some(d(2024, 9, 1)), None, d(2025, 1, 1)),
+            late(due, None, Some(d(2024, 9, 1)), d(2025, 1, 1)),
             Some(false)
+        );
+        assert_eq!(
+            late(
+                due,
+                Some(d(2024, 10, 1)),
+                Some(d(2024, 9, 1)),
+                d(2025, 1, 1)
+            ),
+            Some(true)
         );
         assert_eq!(late(due, None, None, d(2024, 9, 1)), Some(false));
         assert_eq!(late(due, None, None, d(2025, 9, 1)), None);

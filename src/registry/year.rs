@@ -141,14 +141,18 @@ pub fn due_cutoff(year: i32, today: NaiveDate) -> String {
     }
 }
 
-/// How a version's registry year was found.
+/// How a version's registry year was found (`year_basis` in JSON exports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YearBasis {
     /// From the financial year end the statement states.
     Statement,
-    /// From the organisation's usual year end and the date first seen.
-    YearEndAndFirstSeen,
-    /// Only the date first seen was known.
+    /// From the organisation's year end last on or before the statement's
+    /// approval or signature date (a statement is approved after its year).
+    ApprovalDate,
+    /// From the publication date the server (`Last-Modified`), the PDF
+    /// (`/CreationDate`) or the registry declaration gives.
+    Published,
+    /// Only the date s54 first saw the statement was known.
     FirstSeen,
 }
 
@@ -156,43 +160,91 @@ impl YearBasis {
     pub fn as_str(self) -> &'static str {
         match self {
             YearBasis::Statement => "statement",
-            YearBasis::YearEndAndFirstSeen => "year_end_and_first_seen",
+            YearBasis::ApprovalDate => "approval_date",
+            YearBasis::Published => "published",
             YearBasis::FirstSeen => "first_seen",
         }
     }
+
+    /// Reads a stored basis; values written before the four bases existed
+    /// (`year_end_and_first_seen`) were placed by the date first seen.
+    pub fn parse(s: &str) -> YearBasis {
+        match s {
+            "statement" => YearBasis::Statement,
+            "approval_date" => YearBasis::ApprovalDate,
+            "published" => YearBasis::Published,
+            _ => YearBasis::FirstSeen,
+        }
+    }
+
+    /// Whether the year comes from a date the statement or its publisher
+    /// gave, rather than from when s54 happened to find it.
+    pub fn from_real_date(self) -> bool {
+        !matches!(self, YearBasis::FirstSeen)
+    }
+
     /// A sentence for notes and pages.
     pub fn note(self) -> Option<&'static str> {
         match self {
             YearBasis::Statement => None,
-            YearBasis::YearEndAndFirstSeen => Some(
-                "The statement does not say which financial year it covers; its registry year was taken from the organisation's usual year end and the date it was first seen.",
+            YearBasis::ApprovalDate => Some(
+                "The statement does not say which financial year it covers; its year is the organisation's year end last before the date it was approved or signed.",
+            ),
+            YearBasis::Published => Some(
+                "The statement gives neither its financial year nor an approval date; its year is the organisation's year end last before the date it was published (from the server or the PDF).",
             ),
             YearBasis::FirstSeen => Some(
-                "Neither the statement nor the organisation's record gives a year end; the registry year is the year the statement was first seen.",
+                "The statement gives no financial year, approval date or publication date; its year was taken from the date s54 first saw it.",
             ),
         }
     }
 }
 
-/// The financial year end and registry year of a version.
+impl fmt::Display for YearBasis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The dates known about one version, in the order they are trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionDates {
+    /// The financial year end the text states.
+    pub stated_fy_end: Option<NaiveDate>,
+    /// The approval date, else the signature date, in the text.
+    pub signoff: Option<NaiveDate>,
+    /// The publication date from the server, the PDF or the registry.
+    pub published: Option<NaiveDate>,
+    pub first_seen: NaiveDate,
+}
+
+/// The financial year end and registry year of a version: the year it
+/// states; else the organisation's year end last on or before its approval
+/// or signature date; else the one before its publication date; only then
+/// the one before the day first seen. A date after the day first seen cannot
+/// be a sign-off or publication date of what was seen, so it is passed over.
+/// Without a usual year end the chosen date's calendar year is used.
 pub fn place_version(
-    stated_fy_end: Option<NaiveDate>,
+    dates: &VersionDates,
     usual: Option<YearEnd>,
-    first_seen: NaiveDate,
 ) -> (Option<NaiveDate>, i32, YearBasis) {
-    if let Some(end) = stated_fy_end {
+    if let Some(end) = dates.stated_fy_end {
         return (Some(end), registry_year(end), YearBasis::Statement);
     }
+    let plausible = |d: &NaiveDate| *d <= dates.first_seen;
+    let (date, basis) = if let Some(d) = dates.signoff.filter(plausible) {
+        (d, YearBasis::ApprovalDate)
+    } else if let Some(d) = dates.published.filter(plausible) {
+        (d, YearBasis::Published)
+    } else {
+        (dates.first_seen, YearBasis::FirstSeen)
+    };
     match usual {
         Some(f) => {
-            let end = f.last_on_or_before(first_seen);
-            (
-                Some(end),
-                registry_year(end),
-                YearBasis::YearEndAndFirstSeen,
-            )
+            let end = f.last_on_or_before(date);
+            (Some(end), registry_year(end), basis)
         }
-        None => (None, first_seen.year(), YearBasis::FirstSeen),
+        None => (None, date.year(), basis),
     }
 }
 
@@ -252,14 +304,40 @@ mod tests {
     #[test]
     fn versions_without_a_stated_year_fall_back() {
         let mar = YearEnd::parse("03-31").ok();
-        let (end, y, basis) = place_version(None, mar, d(2024, 8, 1));
+        let seen = d(2026, 8, 1);
+        let dates = |stated, signoff, published| VersionDates {
+            stated_fy_end: stated,
+            signoff,
+            published,
+            first_seen: seen,
+        };
+        // Approved January 2019, still online in 2026: the year to 31 March 2018.
+        let (end, y, basis) = place_version(&dates(None, Some(d(2019, 1, 15)), None), mar);
         assert_eq!(
             (end, y, basis),
-            (Some(d(2024, 3, 31)), 2024, YearBasis::YearEndAndFirstSeen)
+            (Some(d(2018, 3, 31)), 2018, YearBasis::ApprovalDate)
         );
-        let (_, y, basis) = place_version(None, None, d(2024, 8, 1));
-        assert_eq!((y, basis), (2024, YearBasis::FirstSeen));
-        let (_, y, _) = place_version(Some(d(2023, 12, 31)), mar, d(2024, 8, 1));
-        assert_eq!(y, 2024);
+        let (end, y, basis) =
+            place_version(&dates(None, Some(d(2027, 1, 1)), Some(d(2022, 6, 1))), mar);
+        assert_eq!(
+            (end, y, basis),
+            (Some(d(2022, 3, 31)), 2022, YearBasis::Published)
+        );
+        let (end, y, basis) = place_version(&dates(None, None, None), mar);
+        assert_eq!(
+            (end, y, basis),
+            (Some(d(2026, 3, 31)), 2026, YearBasis::FirstSeen)
+        );
+        let (_, y, basis) = place_version(&dates(None, None, None), None);
+        assert_eq!((y, basis), (2026, YearBasis::FirstSeen));
+        let (_, y, basis) = place_version(
+            &dates(Some(d(2023, 12, 31)), Some(d(2019, 1, 1)), None),
+            mar,
+        );
+        assert_eq!((y, basis), (2024, YearBasis::Statement));
+        assert_eq!(
+            YearBasis::parse("year_end_and_first_seen"),
+            YearBasis::FirstSeen
+        );
     }
 }

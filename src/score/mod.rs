@@ -19,6 +19,7 @@ mod findings;
 pub mod fy;
 pub mod group;
 pub mod ocr;
+pub mod officers;
 pub mod sentences;
 pub mod signature;
 mod table;

@@ -428,7 +428,7 @@ impl Store {
                 1 => None,
                 _ => Some(true),
             };
-            let d = derive(Some(&a), Some(org.fye), first_seen, linked);
+            let d = derive(Some(&a), Some(org.fye), first_seen, linked, None);
             let json = serde_json::to_string(&a).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let latest = k + slots >= versions;
             let org = &mut list[oi];

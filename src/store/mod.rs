@@ -11,13 +11,17 @@
 //!
 //! The API speaks domain types ([`model`]): no sqlx type leaves this module.
 
+mod company;
+mod declared;
 mod generate;
 pub mod model;
+mod officers;
 mod queue;
 mod read;
 mod rescore;
 mod sqlite_config;
 mod write;
+pub use officers::ListOutcome;
 // Added by the crawler: crawl rounds and the per-round fetch log.
 mod crawl_log;
 pub use crawl_log::{CrawlTarget, LoggedFetch};

@@ -75,6 +75,26 @@ pub struct Organisation {
     pub looked_at: Option<DateTime<Utc>>,
     /// The last look that failed, when none has succeeded since.
     pub crawl_failure: Option<CrawlFailure>,
+    /// From Companies House company data: status, dissolution, SIC codes.
+    pub company_status: Option<String>,
+    pub dissolved_on: Option<NaiveDate>,
+    pub sic_codes: Option<String>,
+}
+
+/// What the Companies House company data product says about one company
+/// already in the registry (`s54 import BasicCompanyData…csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyData {
+    pub company_number: String,
+    pub org_type: Option<OrgType>,
+    /// `MM-DD`, from the accounting reference day and month.
+    pub financial_year_end: Option<String>,
+    pub company_status: Option<String>,
+    pub dissolved_on: Option<NaiveDate>,
+    /// `;`-joined SIC code texts.
+    pub sic_codes: String,
+    /// The first SIC code's description, for organisations with no sector.
+    pub sector: Option<String>,
 }
 
 /// A look at an organisation's site that failed (timeout, refused, too
@@ -196,6 +216,16 @@ pub struct NewVersion {
     pub assessment: Option<Assessment>,
     pub homepage: HomepageLink,
     pub fetch_id: Option<i64>,
+    /// The publication date the server or the PDF gave, if any.
+    pub published: Option<Published>,
+}
+
+/// A publication date a statement's publisher gave (not the day s54 saw it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub date: NaiveDate,
+    /// `server` (`Last-Modified`) or `pdf` (`/CreationDate`).
+    pub source: String,
 }
 
 /// What recording a version did.
@@ -227,7 +257,7 @@ pub struct VersionSummary {
     pub fy_start: Option<NaiveDate>,
     pub fy_end: Option<NaiveDate>,
     pub registry_year: Option<i32>,
-    /// `statement`, `year_end_and_first_seen` or `first_seen`.
+    /// `statement`, `approval_date`, `published` or `first_seen`.
     pub year_basis: String,
     pub verdict: Option<String>,
     pub score: Option<i32>,
@@ -245,6 +275,12 @@ pub struct VersionSummary {
     pub latest_in_year: bool,
     pub homepage: HomepageLink,
     pub fetch_id: Option<i64>,
+    /// The publication date the server or the PDF gave, and which.
+    pub published: Option<NaiveDate>,
+    pub published_source: Option<String>,
+    /// The latest earlier registry year whose statement this one repeats
+    /// (the same words apart from dates).
+    pub copied_from: Option<i32>,
 }
 
 /// One version with everything (the statement page).
@@ -475,6 +511,15 @@ pub struct RegistryRow {
     /// (the organisation has none of its own for the year and the parent's
     /// statement is compliant or review).
     pub covered_by: Option<i64>,
+    /// How the statement's year was found (`statement`, `approval_date`,
+    /// `published`, `first_seen`); JSON exports only.
+    pub year_basis: Option<String>,
+    /// The latest earlier registry year whose statement this one repeats
+    /// (same words apart from dates); JSON exports only.
+    pub copied_from: Option<i32>,
+    /// For a `missing` year after the organisation's last statement: what
+    /// was found instead ("the statement online covers the year ending …").
+    pub missing_note: Option<String>,
 }
 
 /// The opt-in column written after [`EXPORT_COLUMNS`] with `--with-group`.
@@ -540,6 +585,8 @@ pub struct OrganisationDetail {
     /// Every version, newest first.
     pub versions: Vec<VersionSummary>,
     pub declarations: Vec<Declaration>,
+    /// Each declaration compared with the statement it describes.
+    pub declared: Vec<crate::registry::declared::DeclaredCheck>,
 }
 
 /// Counts of each status.

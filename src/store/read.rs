@@ -15,7 +15,9 @@ macro_rules! version_cols {
          v.registry_year, v.year_basis, v.verdict, v.score, v.status, v.reasons, v.approval_present, \
          v.approval_date, v.signature_present, v.signatory, v.areas_covered, v.late, v.latest_in_year, \
          v.homepage_link, v.found_via, v.homepage_url, v.link_anchor_text, v.link_href, v.link_region, \
-         v.link_via_page, v.fetch_id"
+         v.link_via_page, v.fetch_id, v.published, v.published_source, \
+         (SELECT MAX(c.registry_year) FROM statement_versions c WHERE c.organisation_id = v.organisation_id \
+         AND c.text_fingerprint = v.text_fingerprint AND c.registry_year < v.registry_year) AS copied_from"
     };
 }
 
@@ -50,6 +52,9 @@ struct VersionRow {
     link_region: Option<String>,
     link_via_page: Option<String>,
     fetch_id: Option<i64>,
+    published: Option<NaiveDate>,
+    published_source: Option<String>,
+    copied_from: Option<i32>,
 }
 
 fn split_reasons(s: &str) -> Vec<String> {
@@ -93,6 +98,9 @@ impl VersionRow {
                 via_page: self.link_via_page,
             },
             fetch_id: self.fetch_id,
+            published: self.published,
+            published_source: self.published_source,
+            copied_from: self.copied_from,
         }
     }
 }
@@ -128,6 +136,9 @@ struct JoinRow {
     v_score: Option<i32>,
     v_late: Option<bool>,
     o_looked_through: Option<i32>,
+    v_year_basis: Option<String>,
+    v_copied_from: Option<i32>,
+    o_dissolved: Option<String>,
 }
 
 /// By position, in the order of [`JOIN_HEAD`]'s columns: looking 26 columns
@@ -172,13 +183,16 @@ where
             v_score: row.try_get(24)?,
             v_late: row.try_get(25)?,
             o_looked_through: row.try_get(26)?,
+            v_year_basis: row.try_get(27)?,
+            v_copied_from: row.try_get(28)?,
+            o_dissolved: row.try_get(29)?,
         })
     }
 }
 
 /// The column names [`JoinRow`]'s `FromRow` reads, by position.
 #[cfg(test)]
-const JOIN_COLUMNS: [&str; 27] = [
+const JOIN_COLUMNS: [&str; 30] = [
     "o_id",
     "o_name",
     "o_org_type",
@@ -206,6 +220,9 @@ const JOIN_COLUMNS: [&str; 27] = [
     "v_score",
     "v_late",
     "o_looked_through",
+    "v_year_basis",
+    "v_copied_from",
+    "o_dissolved",
 ];
 
 #[cfg(test)]
@@ -232,7 +249,10 @@ const JOIN_HEAD: &str = "SELECT o.id AS o_id, o.name AS o_name, o.org_type AS o_
      v.approval_present AS v_approval_present, v.approval_date AS v_approval_date, \
      v.signature_present AS v_signature_present, v.signatory AS v_signatory, \
      v.homepage_link AS v_homepage_link, v.areas_covered AS v_areas, v.score AS v_score, v.late AS v_late, \
-     o.looked_through AS o_looked_through \
+     o.looked_through AS o_looked_through, \
+     v.year_basis AS v_year_basis, (SELECT MAX(c.registry_year) FROM statement_versions c \
+     WHERE c.organisation_id = v.organisation_id AND c.text_fingerprint = v.text_fingerprint \
+     AND c.registry_year < v.registry_year) AS v_copied_from, o.dissolved_on AS o_dissolved \
      FROM organisations o \
      LEFT JOIN statement_versions v ON (v.organisation_id = o.id OR v.organisation_id = o.parent_id) \
      AND v.latest_in_year = TRUE AND ($4 IS NULL OR v.registry_year = $4) ";
@@ -315,6 +335,10 @@ fn rows_for_org(
         return Vec::new();
     };
     let fye = first.o_fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
+    let dissolved = first
+        .o_dissolved
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
     let own: Vec<&JoinRow> = group
         .iter()
         .filter(|r| r.v_id.is_some() && r.v_org == Some(first.o_id))
@@ -348,8 +372,15 @@ fn rows_for_org(
             continue;
         }
         let mut covered_by = None;
+        let due = registry::year::due_in_year(fye, year);
+        // Dissolved before the year's statement fell due: out of scope.
+        let in_scope = if registry::company_data::dissolved_before(dissolved, due) {
+            Some(false)
+        } else {
+            first.o_in_scope
+        };
         let v = own.iter().find(|v| v.v_year == Some(year)).or_else(|| {
-            if first.o_in_scope == Some(false) {
+            if in_scope == Some(false) {
                 return None;
             }
             let p = parents.iter().find(|v| v.v_year == Some(year));
@@ -362,10 +393,9 @@ fn rows_for_org(
             let s: YearStatus = v.v_status.as_deref()?.parse().ok()?;
             Some((s, v.v_reasons.as_deref().unwrap_or("")))
         });
-        let due_passed = today > registry::year::due_in_year(fye, year);
+        let due_passed = today > due;
         let looked = first.o_looked_through.is_some_and(|y| y >= year);
-        let Some((status, reasons)) =
-            registry::year_status(first.o_in_scope, vstatus, due_passed, looked)
+        let Some((status, reasons)) = registry::year_status(in_scope, vstatus, due_passed, looked)
         else {
             continue;
         };
@@ -373,6 +403,9 @@ fn rows_for_org(
             continue;
         }
         let areas_covered = v.and_then(|v| v.v_areas.clone()).unwrap_or_default();
+        let missing_note = (status == YearStatus::Missing)
+            .then(|| stale_note(&own, year))
+            .flatten();
         if let Some(a) = filter.area_missing
             && (v.is_none() || areas_covered.split(';').any(|k| k == a.key()))
         {
@@ -384,7 +417,7 @@ fn rows_for_org(
             org_type: first.o_org_type.clone(),
             sector: first.o_sector.clone(),
             company_number: first.o_company_number.clone(),
-            in_scope: first.o_in_scope,
+            in_scope,
             year,
             status,
             reasons,
@@ -404,9 +437,30 @@ fn rows_for_org(
             late: v.and_then(|v| v.v_late),
             group_id,
             covered_by,
+            year_basis: v
+                .and_then(|v| v.v_year_basis.as_deref())
+                .map(|b| registry::year::YearBasis::parse(b).as_str().to_string()),
+            copied_from: v.and_then(|v| v.v_copied_from),
+            missing_note,
         });
     }
     out
+}
+
+/// What was found for a `missing` year: the organisation's latest statement
+/// of an earlier year, still online.
+fn stale_note(own: &[&JoinRow], year: i32) -> Option<String> {
+    let last = own
+        .iter()
+        .filter(|v| v.v_year.is_some_and(|y| y < year))
+        .max_by_key(|v| (v.v_year, v.v_first_seen))?;
+    let covers = match last.v_fy_end {
+        Some(e) => format!("the year ending {}", e.format("%-d %B %Y")),
+        None => format!("registry year {}", last.v_year.unwrap_or_default()),
+    };
+    Some(format!(
+        "No statement for this year: the statement found covers {covers}."
+    ))
 }
 
 /// The status of an organisation in year `$year` as one SQL expression over
@@ -427,7 +481,10 @@ fn push_status_expr<'a, DB: sqlx::Database>(
     qb.push_bind(data_start);
     qb.push(") > ");
     qb.push_bind(year);
-    qb.push(" THEN NULL WHEN o.in_scope = FALSE THEN (CASE WHEN v.id IS NOT NULL OR o.due_mmdd < ");
+    // Dissolved before the year's due date (year-MM-DD text): out of scope.
+    qb.push(" THEN NULL WHEN o.in_scope = FALSE OR o.dissolved_on < (CAST(");
+    qb.push_bind(year);
+    qb.push(" AS TEXT) || '-' || o.due_mmdd) THEN (CASE WHEN v.id IS NOT NULL OR o.due_mmdd < ");
     qb.push_bind(cutoff);
     qb.push(
         " THEN 'out_of_scope' END) WHEN v.id IS NOT NULL THEN v.status WHEN pv.id IS NOT NULL THEN pv.status \
@@ -601,7 +658,7 @@ fn org_only_order(sort: OrgSort) -> Option<&'static str> {
 /// The columns of `organisations` the list reads (the inner page of
 /// [`list_query`] selects only these).
 const LIST_ORG_COLS: &str = "o.id, o.name, o.org_type, o.sector, o.company_number, o.in_scope, o.turnover_gbp, \
-     o.parent_id, o.first_year, o.due_mmdd, o.looked_through";
+     o.parent_id, o.first_year, o.due_mmdd, o.looked_through, o.dissolved_on";
 
 /// A page of the registry list and the total for the pager. When neither
 /// the filters nor the sort look at the year's statement (no status or area
@@ -1128,6 +1185,7 @@ impl Store {
             members: self.group_members(id).await?,
             versions: self.versions_of(id).await?,
             declarations: self.declarations_of(id).await?,
+            declared: self.declared_checks(Some(id)).await?,
             parent,
             years,
             organisation,

@@ -24,15 +24,21 @@ pub struct RescoreItem {
     pub notes: Vec<String>,
     pub org_type: Option<OrgType>,
     pub first_seen: DateTime<Utc>,
+    /// The publication date the server or the PDF gave, if any.
+    pub published: Option<NaiveDate>,
+    /// The organisation's officers on the Companies House register, if loaded.
+    pub officers: Vec<crate::domain::Officer>,
 }
 
-/// Organisation, its usual year end, first seen, homepage link, registry year.
+/// Organisation, its usual year end, first seen, homepage link, registry
+/// year, publication date.
 type VersionContext = (
     i64,
     Option<String>,
     DateTime<Utc>,
     Option<bool>,
     Option<i32>,
+    Option<NaiveDate>,
 );
 
 /// A version's id and its [`VersionContext`], as read by `context_cols!`.
@@ -43,13 +49,14 @@ type ContextRow = (
     DateTime<Utc>,
     Option<bool>,
     Option<i32>,
+    Option<NaiveDate>,
 );
 
 /// Selects a [`ContextRow`]; the caller appends the `WHERE` condition on `v.id`.
 macro_rules! context_cols {
     () => {
-        "v.id, v.organisation_id, o.financial_year_end, v.first_seen, v.homepage_link, v.registry_year \
-         FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id"
+        "v.id, v.organisation_id, o.financial_year_end, v.first_seen, v.homepage_link, v.registry_year, \
+         v.published FROM statement_versions v JOIN organisations o ON o.id = v.organisation_id"
     };
 }
 
@@ -66,6 +73,8 @@ struct Row {
     content_type: Option<String>,
     org_type: Option<String>,
     first_seen: DateTime<Utc>,
+    published: Option<NaiveDate>,
+    company_number: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -91,19 +100,38 @@ impl Store {
         after_id: i64,
         limit: u32,
     ) -> Result<Vec<RescoreItem>> {
+        self.versions_for_rescore_of(None, after_id, limit).await
+    }
+
+    /// [`Store::versions_for_rescore`], of one organisation when `org` is given.
+    pub async fn versions_for_rescore_of(
+        &self,
+        org: Option<i64>,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<RescoreItem>> {
         let rows: Vec<Row> = on_backend!(self, pool => {
             sqlx::query_as(
                 "SELECT v.id, v.organisation_id, v.url, v.text, v.blocks, v.assessment, v.document_sha256, \
-                 d.size, d.content_type, o.org_type, v.first_seen FROM statement_versions v \
+                 d.size, d.content_type, o.org_type, v.first_seen, v.published, o.company_number \
+                 FROM statement_versions v \
                  JOIN documents d ON d.sha256 = v.document_sha256 \
                  JOIN organisations o ON o.id = v.organisation_id \
-                 WHERE v.id > $1 ORDER BY v.id LIMIT $2",
+                 WHERE v.id > $1 AND ($3 IS NULL OR v.organisation_id = $3) ORDER BY v.id LIMIT $2",
             )
             .bind(after_id)
             .bind(i64::from(limit))
+            .bind(org)
             .fetch_all(pool)
             .await?
         });
+        let mut numbers: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.company_number.clone())
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let officers = self.officers_by_company(&numbers).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -137,6 +165,12 @@ impl Store {
                     notes,
                     org_type: r.org_type.and_then(|t| t.parse().ok()),
                     first_seen: r.first_seen,
+                    published: r.published,
+                    officers: r
+                        .company_number
+                        .as_ref()
+                        .and_then(|n| officers.get(n).cloned())
+                        .unwrap_or_default(),
                 }
             })
             .collect())
@@ -173,15 +207,17 @@ impl Store {
                     }
                     qb.push(")");
                     let rows: Vec<ContextRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-                    for (id, org, fye, first_seen, linked, year) in rows {
-                        contexts.insert(id, (org, fye, first_seen, linked, year));
+                    for (id, org, fye, first_seen, linked, year, published) in rows {
+                        contexts.insert(id, (org, fye, first_seen, linked, year, published));
                     }
                 }
                 for (id, a) in items {
-                    let Some((org, fye, first_seen, linked, old_year)) = contexts.remove(id) else {
+                    let Some((org, fye, first_seen, linked, old_year, published)) =
+                        contexts.remove(id)
+                    else {
                         continue;
                     };
-                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked)?;
+                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked, published)?;
                     bind_derived!(
                     sqlx::query(
                         "UPDATE statement_versions SET assessment=$2, fy_start=$3, fy_end=$4, registry_year=$5, \
@@ -226,8 +262,8 @@ impl Store {
                         .fetch_all(&mut *tx)
                         .await?;
                 let mut contexts: HashMap<i64, VersionContext> = HashMap::with_capacity(rows.len());
-                for (id, org, fye, first_seen, linked, year) in rows {
-                    contexts.insert(id, (org, fye, first_seen, linked, year));
+                for (id, org, fye, first_seen, linked, year, published) in rows {
+                    contexts.insert(id, (org, fye, first_seen, linked, year, published));
                 }
                 let mut cols = PgColumns::with_capacity(items.len());
                 let mut touched: BTreeSet<(i64, i32)> = BTreeSet::new();
@@ -235,10 +271,12 @@ impl Store {
                 for (id, a) in items {
                     // A version gone since it was read (or listed twice) is
                     // skipped, as on SQLite.
-                    let Some((org, fye, first_seen, linked, old_year)) = contexts.remove(id) else {
+                    let Some((org, fye, first_seen, linked, old_year, published)) =
+                        contexts.remove(id)
+                    else {
                         continue;
                     };
-                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked)?;
+                    let (d, json) = rederive(a, fye.as_deref(), first_seen, linked, published)?;
                     if old_year != Some(d.registry_year) {
                         if let Some(y) = old_year {
                             touched.insert((org, y));
@@ -389,9 +427,10 @@ fn rederive(
     usual_year_end: Option<&str>,
     first_seen: DateTime<Utc>,
     linked: Option<bool>,
+    published: Option<NaiveDate>,
 ) -> Result<(Derived, String)> {
     let usual = usual_year_end.and_then(|f| YearEnd::parse(f).ok());
-    let d = derive(Some(a), usual, first_seen, linked);
+    let d = derive(Some(a), usual, first_seen, linked, published);
     let json = serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?;
     Ok((d, json))
 }

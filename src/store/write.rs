@@ -16,7 +16,8 @@ macro_rules! org_cols {
         "id, name, normalised_name, website, org_type, sector, turnover_gbp, budget_gbp, \
          company_number, financial_year_end, parent_id, parent_name, in_scope, scope_reason, \
          turnover_band, source, first_year, created_at, updated_at, looked_at, crawl_failed_at, \
-         crawl_error_kind, crawl_error"
+         crawl_error_kind, crawl_error, \
+         company_status, dissolved_on, sic_codes"
     };
 }
 pub(crate) use org_cols;
@@ -46,6 +47,9 @@ pub(crate) struct OrgRow {
     crawl_failed_at: Option<DateTime<Utc>>,
     crawl_error_kind: Option<String>,
     crawl_error: Option<String>,
+    company_status: Option<String>,
+    dissolved_on: Option<String>,
+    sic_codes: Option<String>,
 }
 
 impl OrgRow {
@@ -77,6 +81,11 @@ impl OrgRow {
                 kind: self.crawl_error_kind.unwrap_or_default(),
                 message: self.crawl_error.unwrap_or_default(),
             }),
+            company_status: self.company_status,
+            dissolved_on: self
+                .dissolved_on
+                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+            sic_codes: self.sic_codes,
         }
     }
 }
@@ -296,23 +305,27 @@ pub(crate) struct Derived {
     pub late: Option<bool>,
 }
 
+/// `published`: the publication date the server or the PDF gave.
 pub(crate) fn derive(
     assessment: Option<&Assessment>,
     usual: Option<YearEnd>,
     first_seen: DateTime<Utc>,
     linked: Option<bool>,
+    published: Option<NaiveDate>,
 ) -> Derived {
     let seen = first_seen.date_naive();
-    let stated_end = assessment.and_then(|a| a.financial_year.end);
-    let (fy_end, year, basis) = registry::year::place_version(stated_end, usual, seen);
-    let (status, reasons) = registry::judge_version(assessment, linked);
+    let signoff = assessment.and_then(|a| a.approval.date.or(a.signature.date));
+    let dates = registry::year::VersionDates {
+        stated_fy_end: assessment.and_then(|a| a.financial_year.end),
+        signoff,
+        published,
+        first_seen: seen,
+    };
+    let (fy_end, year, basis) = registry::year::place_version(&dates, usual);
+    let (status, reasons) =
+        registry::status::judge_placed_version(assessment, linked, basis.from_real_date());
     let due = fy_end.map(registry::due_date);
-    let late = registry::status::late(
-        due,
-        assessment.and_then(|a| a.approval.date),
-        assessment.and_then(|a| a.signature.date),
-        seen,
-    );
+    let late = registry::status::late(due, published, signoff, seen);
     Derived {
         fy_start: assessment.and_then(|a| a.financial_year.start),
         fy_end,
@@ -844,8 +857,8 @@ macro_rules! record_in_tx {
             return Err(StoreError::Invalid(format!("no organisation with id {}", v.organisation_id)));
         };
         let usual = fye.as_deref().and_then(|f| YearEnd::parse(f).ok());
-        let latest: Option<(i64, String, DateTime<Utc>, Option<bool>, Option<String>)> = sqlx::query_as(
-            "SELECT id, document_sha256, last_seen, homepage_link, assessment FROM statement_versions \
+        let latest: Option<(i64, String, DateTime<Utc>, Option<bool>, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, document_sha256, last_seen, homepage_link, assessment, year_basis FROM statement_versions \
              WHERE organisation_id = $1 AND url = $2 ORDER BY id DESC LIMIT 1",
         )
         .bind(v.organisation_id)
@@ -853,7 +866,7 @@ macro_rules! record_in_tx {
         .fetch_optional(&mut *$tx)
         .await?;
         match latest {
-            Some((id, old_sha, last_seen, old_link, old_json)) if old_sha == sha => {
+            Some((id, old_sha, last_seen, old_link, old_json, old_basis)) if old_sha == sha => {
                 let seen = if seen_at > last_seen { seen_at } else { last_seen };
                 sqlx::query("UPDATE statement_versions SET last_seen = $2 WHERE id = $1")
                     .bind(id)
@@ -864,7 +877,8 @@ macro_rules! record_in_tx {
                 // that is about the website, so the latest observation counts.
                 if v.homepage.linked.is_some() && v.homepage.linked != old_link {
                     let a: Option<Assessment> = old_json.as_deref().and_then(|j| serde_json::from_str(j).ok());
-                    let (status, reasons) = registry::judge_version(a.as_ref(), v.homepage.linked);
+                    let placed = registry::year::YearBasis::parse(&old_basis).from_real_date();
+                    let (status, reasons) = registry::status::judge_placed_version(a.as_ref(), v.homepage.linked, placed);
                     let h = &v.homepage;
                     sqlx::query(
                         "UPDATE statement_versions SET homepage_link=$2, found_via=$3, homepage_url=$4, \
@@ -887,7 +901,9 @@ macro_rules! record_in_tx {
                 Recorded::Unchanged(id)
             }
             _ => {
-                let d = derive(v.assessment.as_ref(), usual, seen_at, v.homepage.linked);
+                let published = v.published.as_ref().map(|p| p.date);
+                let d = derive(v.assessment.as_ref(), usual, seen_at, v.homepage.linked, published);
+                let fingerprint = registry::dates::text_fingerprint(&v.text);
                 let json = match &v.assessment {
                     Some(a) => Some(serde_json::to_string(a).map_err(|e| StoreError::Invalid(e.to_string()))?),
                     None => None,
@@ -900,8 +916,8 @@ sqlx::query_scalar(
                      text, assessment, fy_start, fy_end, registry_year, year_basis, verdict, score, status, reasons, \
                      approval_present, approval_date, signature_present, signatory, areas_covered, late, \
                      homepage_link, found_via, homepage_url, link_anchor_text, link_href, link_region, link_via_page, \
-                     blocks, fetch_id) \
-                     VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29) \
+                     blocks, fetch_id, published, published_source, text_fingerprint) \
+                     VALUES ($1,$2,$3,$4,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32) \
                      RETURNING id",
                 )
                 .bind(v.organisation_id)
@@ -921,6 +937,9 @@ sqlx::query_scalar(
                 .bind(&h.via_page)
                 .bind(blocks)
                 .bind(v.fetch_id)
+                .bind(published)
+                .bind(v.published.as_ref().map(|p| p.source.as_str()))
+                .bind(fingerprint)
                 .fetch_one(&mut *$tx)
                 .await?;
                 mark_latest_in_year!($tx, v.organisation_id, d.registry_year);

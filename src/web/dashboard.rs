@@ -55,11 +55,76 @@ struct DashboardPage {
     areas: SimpleChart,
     /// Group parents: (link, name, kind, member count).
     groups: Vec<(String, String, &'static str, i64)>,
+    /// Statements unchanged since the year before: (year, count).
+    copied: Vec<(i32, i64)>,
+    /// Declarations the text does not support, by year then area.
+    declared: Vec<DeclaredYear>,
     empty: bool,
     palette: &'static [super::palette::StatusStyle],
     /// Organisations in scope by their filed accounts that never reported
     /// (`/accounts`), and how many of them have no known website.
     never_reported: (i64, i64),
+}
+
+/// One year of the declared-versus-written panel.
+pub struct DeclaredYear {
+    pub year: i32,
+    pub areas: Vec<DeclaredArea>,
+}
+
+pub struct DeclaredArea {
+    pub title: &'static str,
+    pub declared: usize,
+    pub unsupported: usize,
+    /// Whole per cent of `declared`.
+    pub share: usize,
+    /// The organisations behind the bar: (link, name).
+    pub orgs: Vec<(String, String)>,
+}
+
+/// Declarations compared with a statement, grouped by year and area.
+fn declared_panel(checks: &[crate::registry::declared::DeclaredCheck]) -> Vec<DeclaredYear> {
+    use std::collections::BTreeMap;
+    let mut by_year: BTreeMap<i32, Vec<&crate::registry::declared::DeclaredCheck>> =
+        BTreeMap::new();
+    for c in checks.iter().filter(|c| c.statement_id.is_some()) {
+        by_year.entry(c.year).or_default().push(c);
+    }
+    by_year
+        .into_iter()
+        .rev()
+        .map(|(year, cs)| DeclaredYear {
+            year,
+            areas: crate::domain::Area::ALL
+                .into_iter()
+                .map(|a| {
+                    let declared = cs
+                        .iter()
+                        .filter(|c| c.declared_areas.contains(&a.key()))
+                        .count();
+                    let behind: Vec<_> = cs
+                        .iter()
+                        .filter(|c| c.unsupported_areas.contains(&a.key()))
+                        .collect();
+                    DeclaredArea {
+                        title: a.title(),
+                        declared,
+                        unsupported: behind.len(),
+                        share: (behind.len() * 100).checked_div(declared).unwrap_or(0),
+                        orgs: behind
+                            .iter()
+                            .map(|c| {
+                                (
+                                    format!("/organisations/{}", c.organisation_id),
+                                    c.name.clone(),
+                                )
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<String>, WebError> {
@@ -86,6 +151,16 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         .never_reported_counts()
         .await
         .map_err(|e| WebError::Internal(format!("dashboard accounts: {e}")))?;
+    let copied = store
+        .copied_by_year()
+        .await
+        .map_err(|e| WebError::Internal(format!("dashboard copied: {e}")))?;
+    let declared = declared_panel(
+        &store
+            .declared_checks(None)
+            .await
+            .map_err(|e| WebError::Internal(format!("dashboard declarations: {e}")))?,
+    );
     let y = d.year.to_string();
     let ys = y.as_str();
     let cards = vec![
@@ -168,6 +243,8 @@ pub async fn page(State(state): State<AppState>, q: RawQuery) -> Result<Html<Str
         year: d.year,
         cards,
         groups,
+        copied,
+        declared,
         empty: d.organisations == 0,
         palette: &super::palette::PALETTE,
         never_reported: (nr.organisations, nr.without_website),

@@ -18,7 +18,7 @@ async fn export(
     ext: &str,
 ) -> Result<Response, WebError> {
     let filter = q.export_filter()?;
-    let enc = RowEncoder::with_group(format, q.with_group()?);
+    let enc = RowEncoder::with_group(format, q.with_group()?).with_declared(q.with_declared()?);
     let store = state.store()?.clone();
     let stream = export_stream(store, filter, enc, state.today());
     let mut r = Body::from_stream(stream).into_response();

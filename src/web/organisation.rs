@@ -33,6 +33,9 @@ pub struct YearRow {
     pub areas: String,
     pub score: String,
     pub late: String,
+    /// What was found for a missing year (an earlier year's statement).
+    pub note: String,
+    pub copied_from: Option<i32>,
 }
 
 pub struct VersionRow {
@@ -45,6 +48,18 @@ pub struct VersionRow {
     pub verdict: String,
     pub score: String,
     pub homepage: String,
+    /// How the year was found, and the earlier year it repeats.
+    pub year_basis: String,
+    pub copied_from: Option<i32>,
+}
+
+/// A declaration compared with its statement.
+pub struct DeclaredRow {
+    pub year: i32,
+    pub statement_id: Option<i64>,
+    /// Declared areas the text does not support, by title.
+    pub unsupported: String,
+    pub other: Vec<String>,
 }
 
 /// One year's turnover from filed accounts.
@@ -112,6 +127,7 @@ struct OrgPage {
     versions: Vec<VersionRow>,
     declarations: Vec<DeclRow>,
     turnovers: Vec<TurnoverRow>,
+    declared: Vec<DeclaredRow>,
 }
 
 /// When the crawler last read the site, and its last failed attempt since:
@@ -318,11 +334,14 @@ pub async fn page(
                 .count()
                 .to_string(),
             score: r.score.map(|s| s.to_string()).unwrap_or_default(),
-            late: match r.late {
-                Some(true) => "Late".into(),
-                Some(false) => "On time".into(),
-                None => String::new(),
+            late: match (r.late, r.statement_id) {
+                (Some(true), _) => "Late".into(),
+                (Some(false), _) => "On time".into(),
+                (None, Some(_)) => "Unknown".into(),
+                (None, None) => String::new(),
             },
+            note: r.missing_note.clone().unwrap_or_default(),
+            copied_from: r.copied_from,
         })
         .collect();
     let versions = d
@@ -348,6 +367,10 @@ pub async fn page(
                 ),
                 None => "Unknown".into(),
             },
+            year_basis: crate::registry::year::YearBasis::parse(&v.year_basis)
+                .as_str()
+                .replace('_', " "),
+            copied_from: v.copied_from,
         })
         .collect();
     OrgPage {
@@ -369,6 +392,22 @@ pub async fn page(
             .map_err(|e| WebError::Internal(format!("turnovers: {e}")))?
             .iter()
             .map(turnover_row)
+            .collect(),
+        declared: d
+            .declared
+            .iter()
+            .map(|c| DeclaredRow {
+                year: c.year,
+                statement_id: c.statement_id,
+                unsupported: c
+                    .unsupported_areas
+                    .iter()
+                    .filter_map(|k| crate::domain::Area::ALL.into_iter().find(|a| a.key() == *k))
+                    .map(|a| a.title())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other: c.other.clone(),
+            })
             .collect(),
     }
     .render()

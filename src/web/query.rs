@@ -152,6 +152,11 @@ impl RawQuery {
         self.flag("with_group")
     }
 
+    /// `with_declared=1`: the opt-in `declared_areas` and `declared_mismatch` columns.
+    pub fn with_declared(&self) -> Result<bool, WebError> {
+        self.flag("with_declared")
+    }
+
     fn flag(&self, key: &str) -> Result<bool, WebError> {
         match self.get(key) {
             None | Some("false" | "no" | "0") => Ok(false),

@@ -31,6 +31,12 @@ struct StatementPage {
     last_seen: String,
     status: Option<Tag>,
     homepage: String,
+    /// How the registry year was found, when not from the text.
+    year_note: Option<&'static str>,
+    published: Option<String>,
+    copied_from: Option<i32>,
+    /// What the Government registry declaration claims that this text does not support.
+    declared: Vec<String>,
     a: Option<AssessmentView>,
     segments: Vec<Segment>,
     diff: Option<Vec<DiffLine>>,
@@ -55,12 +61,30 @@ pub async fn page(
         return Ok(Html(page));
     }
     let generation = data.generation;
-    let page = Bytes::from(render(data)?);
+    let declared: Vec<String> = store
+        .declared_checks(Some(data.organisation.id))
+        .await
+        .map_err(|e| WebError::Internal(format!("declarations: {e}")))?
+        .into_iter()
+        .filter(|c| c.statement_id == Some(id) && c.has_mismatch())
+        .map(|c| {
+            let mut parts = Vec::new();
+            if !c.unsupported_areas.is_empty() {
+                parts.push(format!(
+                    "areas declared but not supported by the text: {}",
+                    c.unsupported_areas.join(", ").replace('_', " ")
+                ));
+            }
+            parts.extend(c.other);
+            format!("{} declaration: {}", c.year, parts.join("; "))
+        })
+        .collect();
+    let page = Bytes::from(render(data, declared)?);
     state.pages().put(key, generation, page.clone());
     Ok(Html(page))
 }
 
-fn render(data: StatementPageData) -> Result<String, WebError> {
+fn render(data: StatementPageData, declared: Vec<String>) -> Result<String, WebError> {
     let d = &data;
     let v = &d.version;
     let mut view = d.assessment.as_ref().map(AssessmentView::new);
@@ -141,6 +165,17 @@ fn render(data: StatementPageData) -> Result<String, WebError> {
         last_seen: v.last_seen.format("%-d %B %Y").to_string(),
         status: v.status.map(|s| status_tag(s.as_str())),
         homepage,
+        year_note: crate::registry::year::YearBasis::parse(&v.year_basis).note(),
+        published: v.published.map(|p| {
+            let from = match v.published_source.as_deref() {
+                Some("pdf") => "the PDF's creation date",
+                Some("server") => "the server's Last-Modified date",
+                _ => "the publisher",
+            };
+            format!("{} ({from})", p.format("%-d %B %Y"))
+        }),
+        copied_from: v.copied_from,
+        declared,
         a: view,
         segments,
         diff: diff_lines,

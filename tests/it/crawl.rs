@@ -33,6 +33,8 @@ pub enum Route {
     Endless,
     /// `n` bytes, streamed in 64 KiB chunks without a Content-Length.
     Sized(u64),
+    /// The route's answer with this `Last-Modified` header.
+    LastModified(String, Box<Route>),
 }
 
 #[derive(Clone, Debug)]
@@ -173,6 +175,12 @@ fn answer<'a>(
             Some(Route::Slow(d, then)) => {
                 tokio::time::sleep(d).await;
                 answer(st, path, Some(*then)).await
+            }
+            Some(Route::LastModified(when, then)) => {
+                let mut r = answer(st, path, Some(*then)).await;
+                r.headers_mut()
+                    .insert(header::LAST_MODIFIED, HeaderValue::from_str(&when).unwrap());
+                r
             }
             Some(Route::Endless) => stream_body(st.clone(), None),
             Some(Route::Sized(n)) => stream_body(st.clone(), Some(n)),
@@ -550,7 +558,7 @@ pub fn statement_html(org: &str, year: u32, extra: &str) -> String {
     )
 }
 
-fn home(links: &str) -> Route {
+pub fn home(links: &str) -> Route {
     page(
         "Welcome",
         &format!(
@@ -785,13 +793,13 @@ pub async fn fresh_pg() -> Option<crate::pg::PgDb> {
 }
 
 /// One database of [`backends`]: its URL, and the PostgreSQL guard if any.
-struct TestBackend {
-    url: String,
-    _pg: Option<crate::pg::PgDb>,
+pub struct TestBackend {
+    pub url: String,
+    pub _pg: Option<crate::pg::PgDb>,
 }
 
 /// Every backend the tests can reach: SQLite always, PostgreSQL when set.
-async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<TestBackend> {
+pub async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<TestBackend> {
     let mut v = vec![TestBackend {
         url: format!(
             "sqlite://{}",
@@ -808,7 +816,7 @@ async fn backends(dir: &tempfile::TempDir, tag: &str) -> Vec<TestBackend> {
     v
 }
 
-async fn add_org(store: &Store, name: &str, website: &str, turnover: i64) -> i64 {
+pub async fn add_org(store: &Store, name: &str, website: &str, turnover: i64) -> i64 {
     store
         .upsert_organisation(&NewOrganisation {
             name: name.into(),
@@ -823,13 +831,13 @@ async fn add_org(store: &Store, name: &str, website: &str, turnover: i64) -> i64
         .id()
 }
 
-fn test_config(concurrency: usize, delay_ms: u64) -> CrawlConfig {
+pub fn test_config(concurrency: usize, delay_ms: u64) -> CrawlConfig {
     let mut c = CrawlConfig::new(concurrency, Duration::from_millis(delay_ms), true);
     c.fetch.total_timeout = Duration::from_secs(5);
     c
 }
 
-async fn crawl_once(db: &str, cfg: CrawlConfig) -> Summary {
+pub async fn crawl_once(db: &str, cfg: CrawlConfig) -> Summary {
     let store = Store::open(db).await.unwrap();
     let rules = s54::rules::Rulebook::embedded().unwrap();
     let (crawl, _) = Crawl::prepare(store.clone(), cfg, rules).await.unwrap();
@@ -838,7 +846,7 @@ async fn crawl_once(db: &str, cfg: CrawlConfig) -> Summary {
     s
 }
 
-async fn versions(db: &str, org: i64) -> Vec<VersionSummary> {
+pub async fn versions(db: &str, org: i64) -> Vec<VersionSummary> {
     let store = Store::open(db).await.unwrap();
     let mut v = store.versions_of(org).await.unwrap();
     v.sort_by_key(|v| v.id);

@@ -15,7 +15,7 @@ pub struct Resp {
     pub body: String,
 }
 
-fn config() -> WebConfig {
+pub fn config() -> WebConfig {
     WebConfig {
         // Generous: only the rate-limit test wants a small bucket.
         check_rate: RateConfig {
@@ -802,6 +802,7 @@ async fn registry_app() -> (axum::Router, s54::store::Store, tempfile::TempDir) 
             assessment: Some(a),
             homepage: Default::default(),
             fetch_id: None,
+            published: None,
         })
         .await
         .unwrap();
@@ -1061,6 +1062,7 @@ async fn group_app(url: &str) -> (axum::Router, s54::store::Store, GroupIds) {
                         ..Default::default()
                     },
                     fetch_id: None,
+                    published: None,
                 })
                 .await
                 .unwrap()
@@ -1684,6 +1686,7 @@ async fn page_cache_story(url: &str) {
             assessment: Some(a),
             homepage: Default::default(),
             fetch_id: None,
+            published: None,
         })
         .await
         .unwrap()
