@@ -102,6 +102,7 @@ async fn pages_app() -> (axum::Router, tempfile::TempDir) {
                 assessment: Some(a),
                 homepage: Default::default(),
                 fetch_id: None,
+                published: None,
             })
             .await
             .unwrap();
