@@ -8,8 +8,8 @@ mod entity;
 mod evidence;
 mod filing;
 mod finding;
-mod officer;
 mod ocr;
+mod officer;
 
 pub use assessment::*;
 pub use document::*;
@@ -17,5 +17,5 @@ pub use entity::*;
 pub use evidence::*;
 pub use filing::*;
 pub use finding::*;
-pub use officer::*;
 pub use ocr::*;
+pub use officer::*;
