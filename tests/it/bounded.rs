@@ -666,8 +666,14 @@ fn doubling_a_hostile_input_at_most_doubles_its_check_time() {
         .into_iter()
         .filter(|(w, _)| *w != "repeated dates")
     {
-        let small = time_check(&rules, &make(n));
-        let large = time_check(&rules, &make(2 * n));
+        // Interleaved rounds, the best of each: a burst of load from the
+        // tests running alongside lands on one round, not on one size.
+        let (small_in, large_in) = (make(n), make(2 * n));
+        let (mut small, mut large) = (Duration::MAX, Duration::MAX);
+        for _ in 0..3 {
+            small = small.min(time_check(&rules, &small_in));
+            large = large.min(time_check(&rules, &large_in));
+        }
         // Linear doubles (2); quadratic would quadruple (4). Slack for a
         // loaded machine.
         assert!(
