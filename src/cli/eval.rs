@@ -1,19 +1,30 @@
-//! `s54 eval`: precision, recall and F1 on a labelled corpus.
+//! `s54 eval`: precision, recall and F1 on labelled corpora.
 
+use crate::eval::{EvalOptions, Split};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(corpus: &Path, json: bool, rules_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    corpus: &Path,
+    json: bool,
+    rules_dir: Option<&Path>,
+    opts: EvalOptions,
+) -> anyhow::Result<ExitCode> {
     let rules = match rules_dir {
         Some(dir) => crate::rules::Rulebook::from_dir(dir)?,
         None => crate::rules::Rulebook::embedded()?,
     };
     // The error names the corpus path itself.
-    let report = crate::eval::evaluate(corpus, &rules)?;
+    let eval = crate::eval::evaluate_all(corpus, &rules, &opts)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json())?);
+        println!("{}", serde_json::to_string_pretty(&eval.to_json())?);
     } else {
-        print!("{}", report.to_text());
+        print!("{}", eval.to_text());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--split tune|check`.
+pub fn parse_split(s: &str) -> Result<Split, String> {
+    s.parse()
 }

@@ -202,12 +202,18 @@ pub enum Command {
         #[arg(long, default_value = crate::config::DEFAULT_ADDR)]
         addr: String,
     },
-    /// Measure the detectors on a labelled corpus.
+    /// Measure the detectors on a labelled corpus (and its labelled sub-folders).
     Eval {
         /// A labelled corpus directory: statement files with their labels
         /// (the layout of the shared corpus; see docs/cli.md).
         #[arg(long)]
         corpus: PathBuf,
+        /// Keep only the fixed `tune` or `check` part (by a hash of the id).
+        #[arg(long, value_parser = eval::parse_split)]
+        split: Option<crate::eval::Split>,
+        /// Also re-check every statement re-laid-out and count changed fields.
+        #[arg(long)]
+        perturb: bool,
         /// Print the numbers as JSON (schema `s54.eval/1`).
         #[arg(long)]
         json: bool,
@@ -304,9 +310,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Demo { addr } => demo::run(&addr),
         Command::Eval {
             corpus,
+            split,
+            perturb,
             json,
             rules,
-        } => eval::run(&corpus, json, rules.as_deref()),
+        } => eval::run(
+            &corpus,
+            json,
+            rules.as_deref(),
+            crate::eval::EvalOptions { split, perturb },
+        ),
         Command::Generate {
             db,
             orgs,

@@ -3,7 +3,7 @@
 //! a committee, an executive team, one person, delegation, or "reviewed by /
 //! presented to" wording is recorded in `body` with the reason it does not count.
 
-use super::dates::{FoundDate, first_date};
+use super::dates::{FoundDate, first_date, first_event_date};
 use super::sentences::Sentence;
 use crate::domain::Document;
 use crate::rules::{Pattern, Rulebook};
@@ -294,13 +294,14 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
         };
         // The approval date: in the sentence after the verb, else the next
         // short line ("Approved by the Board\n12 June 2024").
+        // A date that bounds the period covered is never the approval's.
         let mut date = None;
         let mut date_abs = None;
-        if let Some(d) = first_date(&text[m.start()..]) {
+        if let Some(d) = first_event_date(&text[m.start()..]) {
             let off = s.start + m.start();
             date_abs = Some((off + d.start, off + d.end));
             date = Some(d);
-        } else if let Some(d) = first_date(text) {
+        } else if let Some(d) = first_event_date(text) {
             date_abs = Some((s.start + d.start, s.start + d.end));
             date = Some(d);
         } else if let Some(n) = sents.get(i + 1)

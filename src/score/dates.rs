@@ -118,6 +118,12 @@ pub fn first_date(text: &str) -> Option<FoundDate> {
     dates_in(text).next()
 }
 
+/// The first date in `text` that marks a day something happened, not the
+/// bound of a period ([`is_period_date`]).
+pub fn first_event_date(text: &str) -> Option<FoundDate> {
+    dates_in(text).find(|d| !is_period_date(text, d))
+}
+
 /// The dates of `text`, in order, found as they are asked for.
 fn dates_in(text: &str) -> impl Iterator<Item = FoundDate> + '_ {
     date_regex().captures_iter(text).filter_map(|caps| {
@@ -187,6 +193,51 @@ pub fn parse_date(text: &str) -> Option<FoundDate> {
     first_date(text)
 }
 
+/// Words that, just before a date, make it the bound of a period ("the
+/// year ended 31 March 2024", "from 1 April 2023 to …"), not the day
+/// something happened.
+const PERIOD_CUES: &[&str] = &[
+    "ended", "ending", "end", "to", "until", "till", "through", "from", "between", "covering",
+    "covers", "cover", "period", "year", "fy", "-", "–", "and",
+];
+
+/// Whether `d` (found in `text`) bounds a period: one of [`PERIOD_CUES`]
+/// among the two words before it, or a range ("1 April 2023 to …") after
+/// it. A date introduced by "on" or "dated" is never a period bound.
+pub fn is_period_date(text: &str, d: &FoundDate) -> bool {
+    let before = text.get(..d.start).unwrap_or("");
+    let words: Vec<String> = before
+        .rsplit(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .map(|w| w.to_lowercase())
+        .collect();
+    if words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "on" | "dated" | "date:" | "of"))
+    {
+        return false;
+    }
+    let cue_before = words.iter().any(|w| {
+        let w = w.trim_end_matches(':');
+        PERIOD_CUES.contains(&w) || w.starts_with("year-end") || w.starts_with("year_end")
+    });
+    // Only the next few characters: lowering the whole rest of the text
+    // for every date would be quadratic.
+    let after: String = text
+        .get(d.end..)
+        .unwrap_or("")
+        .trim_start()
+        .chars()
+        .take(8)
+        .collect();
+    let after = after.to_lowercase();
+    let range_after = ["to ", "- ", "– ", "until ", "through "]
+        .iter()
+        .any(|c| after.starts_with(c));
+    cue_before || range_after
+}
+
 /// The same calendar month (for comparing "June 2024" with "12 June 2024").
 pub fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
     a.year() == b.year() && a.month() == b.month()
@@ -195,6 +246,24 @@ pub fn same_month(a: NaiveDate, b: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn period_bounds_are_told_from_event_dates() {
+        let period = |s: &str| {
+            let d = parse_date(s).unwrap_or_else(|| panic!("no date in {s:?}"));
+            is_period_date(s, &d)
+        };
+        assert!(period("for the year ended 31 March 2024 has been approved"));
+        assert!(period(
+            "covering the financial year ending 31st December 2019"
+        ));
+        assert!(period("covers 1 January 2018 to 31 December 2018"));
+        assert!(period("the period from 1 April 2023"));
+        assert!(!period("approved by the Board on 12 June 2024"));
+        assert!(!period("Date: 12/06/2024"));
+        assert!(!period("approved by the Board on the 24th of June 2018"));
+        assert!(!period("12 June 2024"));
+    }
 
     fn one(s: &str) -> (i32, u32, Option<u32>) {
         let d = parse_date(s).unwrap_or_else(|| panic!("no date in {s:?}"));

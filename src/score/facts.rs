@@ -81,7 +81,9 @@ impl<'a> Facts<'a> {
         let appr = approval::detect(doc, &sents, rules);
         let approval_spans: Vec<(usize, usize)> = appr.all.iter().map(|c| c.span).collect();
         let sig = signature::detect(doc, &sents, rules, &approval_spans);
-        let analysis = group::analyse(doc, &opts.members);
+        let mut analysis = group::analyse(doc, &opts.members);
+        // A caller who lists members has said it is a group statement.
+        analysis.group.is_group |= !opts.members.is_empty();
         let hits = areas::scan(doc, &sents, rules);
         let score = |id: &str| {
             rules

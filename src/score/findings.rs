@@ -16,44 +16,8 @@ impl Vars {
         self
     }
     pub fn fill(&self, template: &str) -> String {
-        let mut out = template.to_string();
-        for (k, v) in &self.0 {
-            out = out.replace(&format!("{{{k}}}"), v);
-        }
-        // Placeholders with no value are dropped, then spacing tidied.
-        let mut clean = String::with_capacity(out.len());
-        let mut rest = out.as_str();
-        while let Some(p) = rest.find('{') {
-            match rest[p..].find('}') {
-                Some(q)
-                    if rest[p + 1..p + q]
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c == '_') =>
-                {
-                    clean.push_str(&rest[..p]);
-                    rest = &rest[p + q + 1..];
-                }
-                _ => {
-                    clean.push_str(&rest[..=p]);
-                    rest = &rest[p + 1..];
-                }
-            }
-        }
-        clean.push_str(rest);
-        single_spaced(&clean)
+        super::message::fill(template, &self.0)
     }
-}
-
-/// `s` with its words joined by single spaces (no words collected first).
-pub(super) fn single_spaced(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 /// Builds findings from rule metadata.
@@ -103,6 +67,12 @@ impl Findings<'_> {
                 "{}: no text could be read from this document (a scanned image without a text layer?), so this cannot be checked automatically; a person must read it.",
                 rule.title
             ),
+            Some(t)
+                if status == FindingStatus::CannotVerify
+                    && super::message::has_hole(t, &vars.0) =>
+            {
+                super::message::cannot_evaluate(&rule.title)
+            }
             Some(t) => vars.fill(t),
             None => format!("{}: does not apply to this statement.", rule.title),
         };

@@ -909,10 +909,9 @@ fn group_cue(text: &str, entity_spans: &[(usize, usize)]) -> Option<(usize, usiz
         for m in re.find_iter(text) {
             let s = m.as_str();
             // "has no subsidiaries" / "does not have any subsidiaries".
-            let before = &text[m.start().saturating_sub(30)..m.start()];
             let before = text
                 .get(floor_boundary(text, m.start().saturating_sub(30))..m.start())
-                .unwrap_or(before);
+                .unwrap_or("");
             if NEGATED.as_ref().is_some_and(|n| {
                 n.is_match(s) || n.is_match(before.rsplit(['.', ',']).next().unwrap_or(""))
             }) {

@@ -18,6 +18,7 @@ mod facts;
 mod findings;
 pub mod fy;
 pub mod group;
+pub mod message;
 pub mod ocr;
 pub mod officers;
 pub mod sentences;
@@ -354,7 +355,42 @@ fn readiness_or_law(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use findings::single_spaced;
+    use findings::Vars;
+    use message::single_spaced;
+
+    #[test]
+    fn no_message_shows_an_empty_value() {
+        // Every rule's every message, rendered with none of its values.
+        let rules = Rulebook::embedded().expect("rules compile");
+        for status in [
+            FindingStatus::Pass,
+            FindingStatus::Fail,
+            FindingStatus::Warn,
+            FindingStatus::Review,
+            FindingStatus::Info,
+            FindingStatus::CannotVerify,
+        ] {
+            let mut f = Findings {
+                rules: &rules,
+                entity: EntityType::Company,
+                is_group: true,
+                unreadable: false,
+                out: Vec::new(),
+            };
+            for r in rules.rules() {
+                f.push(&r.id, status, Vars::default(), vec![]);
+                f.push(&r.id, status, Vars::default().set("found", " "), vec![]);
+            }
+            assert_eq!(f.out.len(), 2 * rules.rules().len());
+            for x in &f.out {
+                let m = &x.message;
+                for hole in ["()", "{", " .", " ,", "  ", "by .", "is months"] {
+                    assert!(!m.contains(hole), "{} {:?}: {m:?}", x.rule, status);
+                }
+                assert!(m.matches("cannot be evaluated").count() <= 1, "{m}");
+            }
+        }
+    }
 
     #[test]
     fn single_spaced_joins_words_with_one_space() {

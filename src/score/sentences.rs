@@ -102,6 +102,42 @@ fn last_word(line: &str) -> &str {
         .unwrap_or("")
 }
 
+/// The width a block is hard-wrapped at, when it is: its longest line is
+/// page-like (40–130 characters) and at least half of its other lines
+/// come close to it. `None` for one unit per line (sentence datasets,
+/// `<br>` pages, lists without stops), where every line stands alone.
+fn wrap_width(lines: &[&str]) -> Option<usize> {
+    if lines.len() < 2 {
+        return None;
+    }
+    let lens: Vec<usize> = lines.iter().map(|l| l.trim().chars().count()).collect();
+    let max = lens.iter().copied().max().unwrap_or(0);
+    if !(40..=130).contains(&max) {
+        return None;
+    }
+    let body = &lens[..lens.len() - 1];
+    let full = body.iter().filter(|&&n| n * 5 >= max * 4).count();
+    (full * 2 >= body.len()).then_some(max)
+}
+
+/// Whether a line break after `line` (followed by `next`) ends a segment,
+/// given the block's wrap width (see [`wrap_width`]).
+fn line_breaks_in(line: &str, next: &str, wrap: Option<usize>) -> bool {
+    if line_breaks(line, next) {
+        return true;
+    }
+    // A line that stops well short of the wrap width (or any line of a
+    // block that is not wrapped) ends its unit before a capital, stop or
+    // no stop, unless it ends mid-phrase.
+    let l = line.trim();
+    let last = l.chars().last().unwrap_or(' ');
+    let short = wrap.is_none_or(|w| l.chars().count() * 4 < w * 3);
+    short
+        && starts_upper_or_digit(next)
+        && !matches!(last, ',' | ';' | '-' | '–' | '(' | '/')
+        && !in_list_ignoring_case(JOINING_WORDS, last_word(l))
+}
+
 /// Whether a line break after `line` (followed by `next`) ends a segment.
 fn line_breaks(line: &str, next: &str) -> bool {
     let l = line.trim();
@@ -142,10 +178,11 @@ fn split_block(
     let mut seg_start = 0usize;
     let mut pos = 0usize;
     let lines: Vec<&str> = text.split('\n').collect();
+    let wrap = wrap_width(&lines);
     for (i, line) in lines.iter().enumerate() {
         let line_end = pos + line.len();
         let is_last = i + 1 == lines.len();
-        let brk = is_last || line_breaks(line, lines[i + 1]);
+        let brk = is_last || line_breaks_in(line, lines[i + 1], wrap);
         if brk {
             let single_line = !text[seg_start..line_end].contains('\n');
             let short = line.trim().chars().count() <= 60

@@ -173,6 +173,11 @@ fn role_at_start(s: &str, roles: &Pattern) -> Option<String> {
     let line = t.lines().next().unwrap_or(t);
     // "Ethics Director Date: 31 December 2019": the date is not the role.
     let line = date_label_in(line).map_or(line, |at| &line[..at]);
+    // "Chief Executive 14 July 2024": nor is a bare date after it.
+    let line = match super::dates::first_date(line) {
+        Some(d) if d.start > 0 => &line[..d.start],
+        _ => line,
+    };
     let role: String = line
         .trim()
         .trim_end_matches(['.', ','])

@@ -10,6 +10,7 @@ mod crawl;
 mod docs;
 mod extract_docx_html;
 mod extract_pdf;
+mod layout;
 mod ocr;
 mod pages;
 mod pg;

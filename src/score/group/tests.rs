@@ -516,3 +516,16 @@ fn tokens_are_unchanged_by_the_ascii_run() {
         ["zoë", "café", "and", "obrien", "plc", "acme2", "ltd"]
     );
 }
+
+#[test]
+fn cues_after_wide_characters_do_not_panic() {
+    // The 30 bytes before a cue may start inside a character (icon fonts,
+    // curly quotes): found by `s54 eval --perturb`.
+    for pad in 0..40 {
+        let t = format!(
+            "\u{eacf}{} This statement is made on behalf of Fernvale Ltd and its subsidiaries.",
+            "x".repeat(pad)
+        );
+        assert!(detect(&doc(&t), &[]).is_group, "{pad}");
+    }
+}
