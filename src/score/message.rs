@@ -134,7 +134,7 @@ mod tests {
         let trailing = "No approval is stated. {found}";
         assert_eq!(fill(trailing, &vals(&[])), "No approval is stated.");
         assert!(!has_hole(trailing, &vals(&[])));
-        assert_eq!(fill("{json} {x}", &vals(&[])), "{json} not found");
+        assert_eq!(fill("{JSON} {x}", &vals(&[])), "{JSON} not found");
         assert_eq!(
             fill("It covers {n} of the 6 areas; {n} months.", &vals(&[])),
             "It covers an unknown number of the 6 areas; an unknown number of months."
