@@ -268,8 +268,16 @@ pub fn detect(
     ) else {
         return SignatureFound::default();
     };
-    let r = res();
-    let n = sents.len();
+    let read = Reader {
+        doc,
+        sents,
+        labels,
+        roles,
+        not_name,
+        on_behalf,
+        r: res(),
+        n: sents.len(),
+    };
     let mut all: Vec<SigCandidate> = Vec::new();
     let mut on_behalf_of_board = None;
     let near_anchor: Vec<usize> = sents
@@ -280,7 +288,7 @@ pub fn detect(
         .collect();
     // Whether each sentence says "on behalf": asked of every short
     // sentence's neighbours, so each answer is kept once found.
-    let mut behalf: Vec<Option<bool>> = vec![None; n];
+    let mut behalf: Vec<Option<bool>> = vec![None; read.n];
     for (i, s) in sents.iter().enumerate() {
         let text = s.text(doc);
         let m = match behalf[i] {
@@ -293,203 +301,14 @@ pub fn detect(
         {
             on_behalf_of_board.get_or_insert((s.start, s.end));
         }
-        // (a) an explicit block label at the start of a line.
-        let trimmed = text.trim_start_matches(|c: char| !c.is_alphanumeric());
-        let lead = text.len() - trimmed.len();
-        if let Some(m) = labels.find_at_start(trimmed)
-            && (s.heading_like || trimmed.len() < 160)
-        {
-            let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
-            // "Signed by Jane Doe", "Signed by: Jane Doe".
-            let rest = rest
-                .strip_prefix("by")
-                .or_else(|| rest.strip_prefix("By"))
-                .filter(|r| r.starts_with([' ', ':']))
-                .map(|r| r.trim_start_matches([':', ' ']))
-                .unwrap_or(rest);
-            let rest_lower = rest.to_lowercase();
-            // "Signed by the Board" etc. is not a block; "signed in June 2020" is a date.
-            if !(rest_lower.starts_with("on behalf")
-                && name_prefix(rest, not_name).is_none()
-                && !rest_lower.contains("by "))
-            {
-                let mut c = SigCandidate {
-                    kind: SigKind::Block,
-                    name: None,
-                    role: None,
-                    date: None,
-                    date_abs: None,
-                    spans: vec![(s.start, s.end)],
-                };
-                let rest_off = s.start + lead + (trimmed.len() - rest.len());
-                if let Some(nl) = name_prefix(rest, not_name) {
-                    c.name = Some(rest[..nl].to_string());
-                    c.role = role_at_start(&rest[nl..], roles);
-                }
-                if let Some(d) = first_date(rest) {
-                    c.date_abs = Some((rest_off + d.start, rest_off + d.end));
-                    c.date = Some(d);
-                }
-                // The block's following lines: name, position, date.
-                for j in i + 1..(i + 7).min(n) {
-                    let t = sents[j].text(doc);
-                    let tl = t.to_lowercase();
-                    if t.len() > 120 {
-                        break;
-                    }
-                    let value = t
-                        .split_once(':')
-                        .map(|(k, v)| if k.len() < 20 { v.trim() } else { t })
-                        .unwrap_or(t);
-                    if c.name.is_none()
-                        && !r.placeholder.is_match(t)
-                        && let Some(nm) = name_prefix(value, not_name)
-                    {
-                        c.name = Some(value[..nm].to_string());
-                        if c.role.is_none() {
-                            c.role = role_at_start(&value[nm..], roles);
-                        }
-                        c.spans.push((sents[j].start, sents[j].end));
-                        continue;
-                    }
-                    if c.role.is_none()
-                        && let Some(role) = role_at_start(value, roles)
-                    {
-                        c.role = Some(role);
-                        c.spans.push((sents[j].start, sents[j].end));
-                        continue;
-                    }
-                    if c.date.is_none()
-                        && let Some(d) = first_date(t)
-                        && (t.len() < 60 || tl.starts_with("date"))
-                    {
-                        c.date_abs = Some((sents[j].start + d.start, sents[j].start + d.end));
-                        c.date = Some(d);
-                        continue;
-                    }
-                    if r.placeholder.is_match(t)
-                        || tl.starts_with("position")
-                        || tl.starts_with("date")
-                        || tl.starts_with("name")
-                    {
-                        continue;
-                    }
-                    break;
-                }
-                // A name written just above the label ("Jane Doe / Director / Signed in June 2024").
-                if c.name.is_none() {
-                    for j in (i.saturating_sub(3)..i).rev() {
-                        let t = sents[j].text(doc);
-                        if let Some(nm) = whole_name(t, not_name) {
-                            c.name = Some(nm);
-                            c.spans.insert(0, (sents[j].start, sents[j].end));
-                            if c.role.is_none() && j + 1 < i {
-                                c.role = role_at_start(sents[j + 1].text(doc), roles);
-                            }
-                            break;
-                        }
-                    }
-                }
-                if c.date.is_none()
-                    && let Some((d, a)) = date_near(doc, sents, i.saturating_sub(3), (i + 7).min(n))
-                {
-                    c.date = Some(d);
-                    c.date_abs = Some(a);
-                }
-                all.push(c);
-                continue;
-            }
-        }
-        // (b) "signed by Name, Role" inside a sentence.
-        for m in r.inline.find_iter(text) {
-            let after = &text[m.end()..];
-            let Some(nl) = name_prefix(after, not_name) else {
-                continue;
-            };
-            let name = after[..nl].to_string();
-            let role = role_at_start(&after[nl..], roles);
-            let mut c = SigCandidate {
-                kind: SigKind::Inline,
-                name: Some(name),
-                role,
-                date: None,
-                date_abs: None,
-                spans: vec![(s.start, s.end)],
-            };
-            if let Some(d) = first_date(after) {
-                let off = s.start + m.end();
-                c.date_abs = Some((off + d.start, off + d.end));
-                c.date = Some(d);
-            } else if let Some((d, a)) = date_near(doc, sents, i + 1, (i + 4).min(n)) {
-                c.date = Some(d);
-                c.date_abs = Some(a);
-            }
+        if let Some(c) = read.block(i, s, text) {
             all.push(c);
-            break;
+            continue;
         }
-        // (c) a name line followed by a job title (same line or the next).
+        all.extend(read.inline(i, s, text));
         if text.len() <= 200 {
-            let late = i * 10 >= n * 6;
-            let early = i < 12;
             let after_anchor = near_anchor.iter().any(|a| *a < i && i <= a + 6);
-            let behalf_near = (i.saturating_sub(2)..(i + 4).min(n))
-                .any(|j| *behalf[j].get_or_insert_with(|| on_behalf.is_match(sents[j].text(doc))));
-            if (late || early || after_anchor || behalf_near)
-                && let Some(nl) = name_prefix(text, not_name)
-            {
-                let same_line_role = role_at_start(&text[nl..], roles);
-                let rest_is_empty = text[nl..].trim().trim_matches([',', '.']).is_empty();
-                let next_role = if rest_is_empty && i + 1 < n {
-                    role_at_start(sents[i + 1].text(doc), roles)
-                        .filter(|_| sents[i + 1].end - sents[i + 1].start <= 200)
-                } else {
-                    None
-                };
-                let role = same_line_role.or(next_role.clone());
-                if let Some(role) = role {
-                    let mut spans = vec![(s.start, s.end)];
-                    if next_role.is_some() {
-                        spans.push((sents[i + 1].start, sents[i + 1].end));
-                    }
-                    let mut c = SigCandidate {
-                        kind: SigKind::NameRole,
-                        name: Some(text[..nl].to_string()),
-                        role: Some(role),
-                        date: None,
-                        date_abs: None,
-                        spans,
-                    };
-                    if let Some(d) = first_date(text) {
-                        c.date_abs = Some((s.start + d.start, s.start + d.end));
-                        c.date = Some(d);
-                    } else if let Some((d, a)) =
-                        date_near(doc, sents, i.saturating_sub(2), (i + 5).min(n))
-                    {
-                        c.date = Some(d);
-                        c.date_abs = Some(a);
-                    }
-                    all.push(c);
-                } else if rest_is_empty && (after_anchor || behalf_near) && late {
-                    // (d) a bare name right after the approval wording.
-                    let role = sents
-                        .get(i + 1)
-                        .filter(|x| x.heading_like && x.end - x.start <= 60)
-                        .map(|x| x.text(doc).trim().to_string());
-                    let mut c = SigCandidate {
-                        kind: SigKind::NameAfterApproval,
-                        name: Some(text[..nl].to_string()),
-                        role,
-                        date: None,
-                        date_abs: None,
-                        spans: vec![(s.start, s.end)],
-                    };
-                    if let Some((d, a)) = date_near(doc, sents, i + 1, (i + 4).min(n)) {
-                        c.date = Some(d);
-                        c.date_abs = Some(a);
-                    }
-                    all.push(c);
-                }
-            }
+            all.extend(read.name_line(i, s, text, after_anchor, &mut behalf));
         }
     }
     let best = all
@@ -505,6 +324,225 @@ pub fn detect(
         best,
         all,
         on_behalf_of_board,
+    }
+}
+
+/// What the candidate readers share: the sentences and the lexicons.
+struct Reader<'a> {
+    doc: &'a Document,
+    sents: &'a [Sentence],
+    labels: &'a Pattern,
+    roles: &'a Pattern,
+    not_name: &'a Pattern,
+    on_behalf: &'a Pattern,
+    r: &'static Res,
+    n: usize,
+}
+
+impl SigCandidate {
+    fn new(kind: SigKind, name: Option<String>, spans: Vec<(usize, usize)>) -> SigCandidate {
+        SigCandidate {
+            kind,
+            name,
+            role: None,
+            date: None,
+            date_abs: None,
+            spans,
+        }
+    }
+
+    /// The date found at `off` bytes into the document.
+    fn dated(&mut self, d: FoundDate, off: usize) {
+        self.date_abs = Some((off + d.start, off + d.end));
+        self.date = Some(d);
+    }
+}
+
+impl Reader<'_> {
+    /// The first date among sentences `from..to`.
+    fn date_between(&self, c: &mut SigCandidate, from: usize, to: usize) {
+        if let Some((d, a)) = date_near(self.doc, self.sents, from, to.min(self.n)) {
+            c.date = Some(d);
+            c.date_abs = Some(a);
+        }
+    }
+
+    /// (a) An explicit block label at the start of a line, with the name,
+    /// position and date on it or on the lines around it.
+    fn block(&self, i: usize, s: &Sentence, text: &str) -> Option<SigCandidate> {
+        let trimmed = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let lead = text.len() - trimmed.len();
+        let m = self.labels.find_at_start(trimmed)?;
+        if !(s.heading_like || trimmed.len() < 160) {
+            return None;
+        }
+        let rest = trimmed[m.end()..].trim_start_matches([':', ' ', '-', '–']);
+        // "Signed by Jane Doe", "Signed by: Jane Doe".
+        let rest = rest
+            .strip_prefix("by")
+            .or_else(|| rest.strip_prefix("By"))
+            .filter(|r| r.starts_with([' ', ':']))
+            .map(|r| r.trim_start_matches([':', ' ']))
+            .unwrap_or(rest);
+        let rest_lower = rest.to_lowercase();
+        // "Signed by the Board" etc. is not a block; "signed in June 2020" is a date.
+        if rest_lower.starts_with("on behalf")
+            && name_prefix(rest, self.not_name).is_none()
+            && !rest_lower.contains("by ")
+        {
+            return None;
+        }
+        let mut c = SigCandidate::new(SigKind::Block, None, vec![(s.start, s.end)]);
+        if let Some(nl) = name_prefix(rest, self.not_name) {
+            c.name = Some(rest[..nl].to_string());
+            c.role = role_at_start(&rest[nl..], self.roles);
+        }
+        if let Some(d) = first_date(rest) {
+            c.dated(d, s.start + lead + (trimmed.len() - rest.len()));
+        }
+        self.block_lines_below(&mut c, i);
+        if c.name.is_none() {
+            self.name_above(&mut c, i);
+        }
+        if c.date.is_none() {
+            self.date_between(&mut c, i.saturating_sub(3), i + 7);
+        }
+        Some(c)
+    }
+
+    /// The block's following lines: name, position, date, in any order.
+    fn block_lines_below(&self, c: &mut SigCandidate, i: usize) {
+        let (doc, sents, r) = (self.doc, self.sents, self.r);
+        for j in i + 1..(i + 7).min(self.n) {
+            let t = sents[j].text(doc);
+            let tl = t.to_lowercase();
+            if t.len() > 120 {
+                break;
+            }
+            let value = t
+                .split_once(':')
+                .map(|(k, v)| if k.len() < 20 { v.trim() } else { t })
+                .unwrap_or(t);
+            if c.name.is_none()
+                && !r.placeholder.is_match(t)
+                && let Some(nm) = name_prefix(value, self.not_name)
+            {
+                c.name = Some(value[..nm].to_string());
+                if c.role.is_none() {
+                    c.role = role_at_start(&value[nm..], self.roles);
+                }
+                c.spans.push((sents[j].start, sents[j].end));
+                continue;
+            }
+            if c.role.is_none()
+                && let Some(role) = role_at_start(value, self.roles)
+            {
+                c.role = Some(role);
+                c.spans.push((sents[j].start, sents[j].end));
+                continue;
+            }
+            if c.date.is_none()
+                && let Some(d) = first_date(t)
+                && (t.len() < 60 || tl.starts_with("date"))
+            {
+                c.dated(d, sents[j].start);
+                continue;
+            }
+            let furniture = ["position", "date", "name"].iter().any(|w| tl.starts_with(w));
+            if !(r.placeholder.is_match(t) || furniture) {
+                break;
+            }
+        }
+    }
+
+    /// A name written just above the label ("Jane Doe / Director / Signed
+    /// in June 2024").
+    fn name_above(&self, c: &mut SigCandidate, i: usize) {
+        for j in (i.saturating_sub(3)..i).rev() {
+            let t = self.sents[j].text(self.doc);
+            if let Some(nm) = whole_name(t, self.not_name) {
+                c.name = Some(nm);
+                c.spans.insert(0, (self.sents[j].start, self.sents[j].end));
+                if c.role.is_none() && j + 1 < i {
+                    c.role = role_at_start(self.sents[j + 1].text(self.doc), self.roles);
+                }
+                return;
+            }
+        }
+    }
+
+    /// (b) "signed by Name, Role" inside a sentence.
+    fn inline(&self, i: usize, s: &Sentence, text: &str) -> Option<SigCandidate> {
+        for m in self.r.inline.find_iter(text) {
+            let after = &text[m.end()..];
+            let Some(nl) = name_prefix(after, self.not_name) else {
+                continue;
+            };
+            let name = Some(after[..nl].to_string());
+            let mut c = SigCandidate::new(SigKind::Inline, name, vec![(s.start, s.end)]);
+            c.role = role_at_start(&after[nl..], self.roles);
+            match first_date(after) {
+                Some(d) => c.dated(d, s.start + m.end()),
+                None => self.date_between(&mut c, i + 1, i + 4),
+            }
+            return Some(c);
+        }
+        None
+    }
+
+    /// (c) A name line followed by a job title (same line or the next), or
+    /// (d) a bare name right after the approval wording, where a signature
+    /// is likely: early, late, after the approval, near "on behalf of".
+    fn name_line(
+        &self,
+        i: usize,
+        s: &Sentence,
+        text: &str,
+        after_anchor: bool,
+        behalf: &mut [Option<bool>],
+    ) -> Option<SigCandidate> {
+        let (doc, sents, n) = (self.doc, self.sents, self.n);
+        let late = i * 10 >= n * 6;
+        let early = i < 12;
+        let behalf_near = (i.saturating_sub(2)..(i + 4).min(n)).any(|j| {
+            *behalf[j].get_or_insert_with(|| self.on_behalf.is_match(sents[j].text(doc)))
+        });
+        if !(late || early || after_anchor || behalf_near) {
+            return None;
+        }
+        let nl = name_prefix(text, self.not_name)?;
+        let name = Some(text[..nl].to_string());
+        let same_line_role = role_at_start(&text[nl..], self.roles);
+        let rest_is_empty = text[nl..].trim().trim_matches([',', '.']).is_empty();
+        let next_role = if rest_is_empty && i + 1 < n {
+            role_at_start(sents[i + 1].text(doc), self.roles)
+                .filter(|_| sents[i + 1].end - sents[i + 1].start <= 200)
+        } else {
+            None
+        };
+        if let Some(role) = same_line_role.or(next_role.clone()) {
+            let mut spans = vec![(s.start, s.end)];
+            if next_role.is_some() {
+                spans.push((sents[i + 1].start, sents[i + 1].end));
+            }
+            let mut c = SigCandidate::new(SigKind::NameRole, name, spans);
+            c.role = Some(role);
+            match first_date(text) {
+                Some(d) => c.dated(d, s.start),
+                None => self.date_between(&mut c, i.saturating_sub(2), i + 5),
+            }
+            return Some(c);
+        }
+        if !(rest_is_empty && (after_anchor || behalf_near) && late) {
+            return None;
+        }
+        let mut c = SigCandidate::new(SigKind::NameAfterApproval, name, vec![(s.start, s.end)]);
+        c.role = sents
+            .get(i + 1)
+            .filter(|x| x.heading_like && x.end - x.start <= 60)
+            .map(|x| x.text(doc).trim().to_string());
+        self.date_between(&mut c, i + 1, i + 4);
+        Some(c)
     }
 }
 
