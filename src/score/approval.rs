@@ -211,23 +211,7 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
         };
         let is_weak = verb.is_none();
         let lower = text.to_lowercase();
-        // The sentence must be about this statement, not a policy or supplier.
-        let heading_before = i > 0
-            && sents[i - 1].heading_like
-            && sents[i - 1].text(doc).to_lowercase().contains("approv");
-        let about_statement = lx.statement.is_match(text)
-            || heading_before
-            || lower.trim_start().starts_with("approved")
-            || lower.contains("board approval")
-            || lower.contains("date of approval")
-            || lower.starts_with("it was approved")
-            || lower.starts_with("it is approved")
-            // "It has been issued …, approved by …" right after a sentence
-            // about the statement.
-            || (lower.starts_with("it ")
-                && i > 0
-                && lx.statement.is_match(sents[i - 1].text(doc)));
-        if !about_statement {
+        if !about_statement(doc, sents, i, &lower, &lx) {
             continue;
         }
         if let Some(od) = lx.other_doc.find(&text[..m.start()])
@@ -236,87 +220,19 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
         {
             continue;
         }
-        // The approver: "approved by X", else the subject before the verb.
-        let after = &text[m.end()..];
-        let (phrase, kind) = match approver_after_by(after) {
-            Some((a, b)) => {
-                let p = &after[a..b];
-                let mut kind = classify(p, text, &lx);
-                // "approved by X Holdings Inc., the sole managing member of
-                // Y LLC": the role of the named approver follows it.
-                if matches!(kind, ApproverKind::Individual | ApproverKind::Unnamed) {
-                    let rest = &after[b..];
-                    let mut cut = rest.len().min(100);
-                    while !rest.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    if lx.board.is_match(&rest[..cut]) && !lx.roles.is_match(p) {
-                        kind = classify(&rest[..cut], text, &lx);
-                    }
-                }
-                (Some(p.to_string()), kind)
-            }
-            None => {
-                let before = &text[..m.start()];
-                let tail_from = before
-                    .char_indices()
-                    .rev()
-                    .nth(80)
-                    .map(|(k, _)| k)
-                    .unwrap_or(0);
-                let tail = &before[tail_from..];
-                if lx.board.is_match(tail)
-                    || lx.committee.is_match(tail)
-                    || lx.executive.is_match(tail)
-                {
-                    (Some(tail.trim().to_string()), classify(tail, text, &lx))
-                } else if lx.board.is_match(after) && after.len() < 80 {
-                    // "Board approval: 12 June 2024" / "approval of the Board"
-                    (Some(after.trim().to_string()), classify(after, text, &lx))
-                } else {
-                    (
-                        None,
-                        if lx.delegation.is_match(text) {
-                            ApproverKind::Delegated
-                        } else {
-                            ApproverKind::Unnamed
-                        },
-                    )
-                }
-            }
+        let (phrase, kind) = approver(text, m.start(), m.end(), &lx);
+        let kind = match (is_weak, kind) {
+            (true, ApproverKind::Board) => ApproverKind::Weak,
+            (true, _) => continue,
+            (false, kind) => kind,
         };
-        let kind = if is_weak && kind == ApproverKind::Board {
-            ApproverKind::Weak
-        } else if is_weak {
-            continue;
-        } else {
-            kind
-        };
-        // The approval date: in the sentence after the verb, else the next
-        // short line ("Approved by the Board\n12 June 2024").
-        // A date that bounds the period covered is never the approval's.
-        let mut date = None;
-        let mut date_abs = None;
-        if let Some(d) = first_event_date(&text[m.start()..]) {
-            let off = s.start + m.start();
-            date_abs = Some((off + d.start, off + d.end));
-            date = Some(d);
-        } else if let Some(d) = first_event_date(text) {
-            date_abs = Some((s.start + d.start, s.start + d.end));
-            date = Some(d);
-        } else if let Some(n) = sents.get(i + 1)
-            && n.end - n.start <= 40
-            && let Some(d) = first_date(n.text(doc))
-        {
-            date_abs = Some((n.start + d.start, n.start + d.end));
-            date = Some(d);
-        }
+        let date = approval_date(doc, sents, i, m.start());
         let body = phrase.map(|p| trim_body(&p)).filter(|p| !p.is_empty());
         all.push(ApprovalCandidate {
             kind,
             body,
-            date,
-            date_abs,
+            date: date.map(|(d, _)| d),
+            date_abs: date.map(|(_, a)| a),
             span: (s.start, s.end),
         });
     }
@@ -325,6 +241,106 @@ pub fn detect(doc: &Document, sents: &[Sentence], rules: &Rulebook) -> ApprovalF
         .max_by_key(|c| (c.kind, c.date.is_some(), std::cmp::Reverse(c.span.0)))
         .cloned();
     ApprovalFound { best, all }
+}
+
+/// Whether sentence `i` (lowercased: `lower`) is about this statement,
+/// not a policy or a supplier's document.
+fn about_statement(
+    doc: &Document,
+    sents: &[Sentence],
+    i: usize,
+    lower: &str,
+    lx: &Lex<'_>,
+) -> bool {
+    let text = sents[i].text(doc);
+    let heading_before = i > 0
+        && sents[i - 1].heading_like
+        && sents[i - 1].text(doc).to_lowercase().contains("approv");
+    lx.statement.is_match(text)
+        || heading_before
+        || lower.trim_start().starts_with("approved")
+        || lower.contains("board approval")
+        || lower.contains("date of approval")
+        || lower.starts_with("it was approved")
+        || lower.starts_with("it is approved")
+        // "It has been issued …, approved by …" right after a sentence
+        // about the statement.
+        || (lower.starts_with("it ") && i > 0 && lx.statement.is_match(sents[i - 1].text(doc)))
+}
+
+/// The approver of the verb at `start..end` of `text`: "approved by X",
+/// else the subject before the verb, and its kind.
+fn approver(text: &str, start: usize, end: usize, lx: &Lex<'_>) -> (Option<String>, ApproverKind) {
+    let after = &text[end..];
+    let Some((a, b)) = approver_after_by(after) else {
+        return subject_before(text, start, end, lx);
+    };
+    let p = &after[a..b];
+    let mut kind = classify(p, text, lx);
+    // "approved by X Holdings Inc., the sole managing member of Y LLC": the
+    // role of the named approver follows it.
+    if matches!(kind, ApproverKind::Individual | ApproverKind::Unnamed) {
+        let rest = &after[b..];
+        let mut cut = rest.len().min(100);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if lx.board.is_match(&rest[..cut]) && !lx.roles.is_match(p) {
+            kind = classify(&rest[..cut], text, lx);
+        }
+    }
+    (Some(p.to_string()), kind)
+}
+
+/// With no "by": a body in the 80 characters before the verb, or
+/// "approval of the Board" after it; else unnamed (or delegated).
+fn subject_before(
+    text: &str,
+    start: usize,
+    end: usize,
+    lx: &Lex<'_>,
+) -> (Option<String>, ApproverKind) {
+    let (before, after) = (&text[..start], &text[end..]);
+    let tail_from = before
+        .char_indices()
+        .rev()
+        .nth(80)
+        .map(|(k, _)| k)
+        .unwrap_or(0);
+    let tail = &before[tail_from..];
+    if lx.board.is_match(tail) || lx.committee.is_match(tail) || lx.executive.is_match(tail) {
+        (Some(tail.trim().to_string()), classify(tail, text, lx))
+    } else if lx.board.is_match(after) && after.len() < 80 {
+        // "Board approval: 12 June 2024" / "approval of the Board"
+        (Some(after.trim().to_string()), classify(after, text, lx))
+    } else if lx.delegation.is_match(text) {
+        (None, ApproverKind::Delegated)
+    } else {
+        (None, ApproverKind::Unnamed)
+    }
+}
+
+/// The approval date of sentence `i` whose verb starts at `verb`: in the
+/// sentence after the verb, else anywhere in it, else the next short line
+/// ("Approved by the Board\n12 June 2024"). A date that bounds the period
+/// covered is never the approval's.
+fn approval_date(
+    doc: &Document,
+    sents: &[Sentence],
+    i: usize,
+    verb: usize,
+) -> Option<(FoundDate, (usize, usize))> {
+    let s = &sents[i];
+    let text = s.text(doc);
+    let at = |d: FoundDate, off: usize| (d, (off + d.start, off + d.end));
+    if let Some(d) = first_event_date(&text[verb..]) {
+        return Some(at(d, s.start + verb));
+    }
+    if let Some(d) = first_event_date(text) {
+        return Some(at(d, s.start));
+    }
+    let n = sents.get(i + 1).filter(|n| n.end - n.start <= 40)?;
+    first_date(n.text(doc)).map(|d| at(d, n.start))
 }
 
 /// The date of approval, even when the approval does not count (the

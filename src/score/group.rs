@@ -1095,7 +1095,23 @@ fn member_coverage(
     members: &[Member],
     entities: &[Entity],
 ) -> Vec<MemberCoverage> {
-    let text = doc.text.as_str();
+    let trie = member_trie(members, entities);
+    let mut found = names_found(doc, toks, &trie, members.len());
+    numbers_found(doc, toks, members, &mut found);
+    members
+        .iter()
+        .zip(found)
+        .map(|(m, evidence)| MemberCoverage {
+            name: m.name.clone(),
+            named: !evidence.is_empty(),
+            evidence,
+        })
+        .collect()
+}
+
+/// Every member's names as token paths: the full name, and the name
+/// without its legal form where nothing else in the text goes by it.
+fn member_trie(members: &[Member], entities: &[Entity]) -> Trie {
     let ext = entity_prefixes(entities);
     let mut trie = Trie::new();
     for (i, m) in members.iter().enumerate() {
@@ -1149,7 +1165,20 @@ fn member_coverage(
             );
         }
     }
-    let mut found: Vec<Vec<Evidence>> = vec![Vec::new(); members.len()];
+    trie
+}
+
+/// Evidence of each member named in the text (at most
+/// `MAX_MEMBER_EVIDENCE` each): every run of tokens that walks the trie to
+/// a member's name.
+fn names_found(
+    doc: &Document,
+    toks: &[Tok<'_>],
+    trie: &Trie,
+    members: usize,
+) -> Vec<Vec<Evidence>> {
+    let text = doc.text.as_str();
+    let mut found: Vec<Vec<Evidence>> = vec![Vec::new(); members];
     for i in 0..toks.len() {
         if !left_boundary_ok(toks, i) {
             continue;
@@ -1189,7 +1218,17 @@ fn member_coverage(
             }
         }
     }
-    // Company numbers ("Registered in England, company number 01234567").
+    found
+}
+
+/// Company numbers ("Registered in England, company number 01234567")
+/// name the members not found by name.
+fn numbers_found(
+    doc: &Document,
+    toks: &[Tok<'_>],
+    members: &[Member],
+    found: &mut [Vec<Evidence>],
+) {
     for (m, ev) in members.iter().zip(found.iter_mut()) {
         if !ev.is_empty() {
             continue;
@@ -1204,15 +1243,6 @@ fn member_coverage(
             ev.push(doc.evidence(t.start, t.end));
         }
     }
-    members
-        .iter()
-        .zip(found)
-        .map(|(m, evidence)| MemberCoverage {
-            name: m.name.clone(),
-            named: !evidence.is_empty(),
-            evidence,
-        })
-        .collect()
 }
 
 /// For every prefix of an entity name's core: whether a longer entity name

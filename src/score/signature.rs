@@ -448,7 +448,9 @@ impl Reader<'_> {
                 c.dated(d, sents[j].start);
                 continue;
             }
-            let furniture = ["position", "date", "name"].iter().any(|w| tl.starts_with(w));
+            let furniture = ["position", "date", "name"]
+                .iter()
+                .any(|w| tl.starts_with(w));
             if !(r.placeholder.is_match(t) || furniture) {
                 break;
             }
@@ -504,9 +506,8 @@ impl Reader<'_> {
         let (doc, sents, n) = (self.doc, self.sents, self.n);
         let late = i * 10 >= n * 6;
         let early = i < 12;
-        let behalf_near = (i.saturating_sub(2)..(i + 4).min(n)).any(|j| {
-            *behalf[j].get_or_insert_with(|| self.on_behalf.is_match(sents[j].text(doc)))
-        });
+        let behalf_near = (i.saturating_sub(2)..(i + 4).min(n))
+            .any(|j| *behalf[j].get_or_insert_with(|| self.on_behalf.is_match(sents[j].text(doc))));
         if !(late || early || after_anchor || behalf_near) {
             return None;
         }
