@@ -45,11 +45,17 @@ fn decide(
     is_terminal
 }
 
-/// Starts `tracing` on stderr: `S54_LOG` filters (default `warn`), `format`
-/// shapes the lines, colour as [`colour_wanted`] decides for stderr.
+/// What is logged without `S54_LOG`: warnings, but not the parsers' notes
+/// on the quirks of a document (html5ever's "foster parenting not
+/// implemented", lopdf's "Object load error"): s54 reads past them, or says
+/// itself in one line why a document cannot be read.
+pub const DEFAULT_LOG: &str = "warn,lopdf=off,html5ever=off";
+
+/// Starts `tracing` on stderr: `S54_LOG` filters (default [`DEFAULT_LOG`]),
+/// `format` shapes the lines, colour as [`colour_wanted`] decides for stderr.
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("S54_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,lopdf=error"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

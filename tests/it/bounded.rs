@@ -660,12 +660,7 @@ fn time_check(rules: &Rulebook, input: &(String, Vec<u8>)) -> Duration {
 fn doubling_a_hostile_input_at_most_doubles_its_check_time() {
     let rules = Rulebook::embedded().unwrap();
     let n = 96 * 1024;
-    // Repeated dates are left out: still 3.5-3.7x per doubling (issue 26,
-    // open), cause not yet found.
-    for (what, make) in hostile_inputs::ALL
-        .into_iter()
-        .filter(|(w, _)| *w != "repeated dates")
-    {
+    for (what, make) in hostile_inputs::ALL {
         // Interleaved rounds, the best of each: a burst of load from the
         // tests running alongside lands on one round, not on one size.
         let (small_in, large_in) = (make(n), make(2 * n));

@@ -336,6 +336,27 @@ fn errors_are_said_once() {
     );
 }
 
+/// A damaged PDF and a page whose table holds loose text: the parsers'
+/// own notes on them ("Object load error", "foster parenting") are not
+/// the user's business; s54's one-line reason or its report is.
+#[test]
+fn parser_notes_on_quirky_documents_stay_out_of_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("table.html");
+    std::fs::write(
+        &page,
+        "<html><body><table>Loose text in a table<tr><td>Modern slavery statement</td></tr></table>\
+         <p>This statement was approved by the Board of Directors.</p></body></html>",
+    )
+    .unwrap();
+    let out = s54(&["check", &page.to_string_lossy()]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let pdf = fixture("pdf/hostile/truncated.pdf");
+    let out = s54(&["check", &pdf]);
+    assert!(!out.stderr.contains("lopdf"), "{}", out.stderr);
+    assert!(out.stderr.lines().count() <= 1, "{}", out.stderr);
+}
+
 #[test]
 fn serve_says_where_to_go_and_how_to_stop() {
     let dir = tempfile::tempdir().unwrap();
