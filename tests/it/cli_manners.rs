@@ -383,3 +383,76 @@ fn serve_says_where_to_go_and_how_to_stop() {
     assert!(first.contains("http://127.0.0.1:"), "{first}");
     assert!(first.contains("Ctrl+C to stop"), "{first}");
 }
+
+/// The README's first command, as a new user runs it: `s54 demo` starts the
+/// demo websites, imports, crawls and scores them, says where to go, and the
+/// dashboard, the API and the export answer there with the demo's
+/// organisations and statements.
+#[test]
+fn the_demo_runs_end_to_end_and_serves_what_it_found() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_s54"))
+        .args(["demo", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("S54_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut said = Vec::new();
+    let mut addr = None;
+    for line in std::io::BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            addr = rest.split('/').next().map(str::to_string);
+        }
+        said.push(line);
+        if addr.is_some() {
+            break;
+        }
+    }
+    let said = said.join("\n");
+    let Some(addr) = addr else {
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        panic!(
+            "no address said:\n{said}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let found: usize = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Found ")?.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("how many statements were found: {said}"));
+    assert!(found > 0, "{said}");
+    assert!(
+        dir.path().join("s54-demo.db").exists(),
+        "the demo database stays"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |path: &str| {
+        let url = format!("http://{addr}{path}");
+        rt.block_on(async {
+            let resp = reqwest::get(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            (
+                resp.status().as_u16(),
+                resp.text().await.unwrap_or_default(),
+            )
+        })
+    };
+    let (code, home) = get("/");
+    assert_eq!(code, 200, "{home}");
+    let (code, api) = get("/api/organisations");
+    assert_eq!(code, 200, "{api}");
+    let api: serde_json::Value = serde_json::from_str(&api).expect("JSON");
+    assert!(api.to_string().contains("Harbourline Foods"), "{api}");
+    let (code, csv) = get("/export.csv");
+    assert_eq!(code, 200);
+    assert!(csv.lines().count() > found, "a row per organisation: {csv}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
