@@ -10,7 +10,7 @@ use super::import::{
 };
 use crate::domain::OrgType;
 use crate::registry::YearEnd;
-use crate::store::{CompanyData, Store, Upserted};
+use crate::store::{CompanyData, Store};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -248,13 +248,7 @@ async fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    for r in store.apply_company_data(batch).await? {
-        match r {
-            Upserted::Inserted(_) => report.inserted += 1,
-            Upserted::Updated(_) => report.updated += 1,
-            Upserted::Unchanged(_) => report.unchanged += 1,
-        }
-    }
+    report.tally(store.apply_company_data(batch).await?);
     batch.clear();
     Ok(())
 }

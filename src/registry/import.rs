@@ -89,6 +89,17 @@ impl ImportReport {
             self.rejected
         )
     }
+
+    /// Counts what the store did with each row of a batch.
+    pub(crate) fn tally(&mut self, results: impl IntoIterator<Item = Upserted>) {
+        for r in results {
+            match r {
+                Upserted::Inserted(_) => self.inserted += 1,
+                Upserted::Updated(_) => self.updated += 1,
+                Upserted::Unchanged(_) => self.unchanged += 1,
+            }
+        }
+    }
 }
 
 /// Imports one CSV file into the store. The Companies House company data
@@ -282,13 +293,7 @@ async fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    for r in store.upsert_organisations(batch).await? {
-        match r {
-            Upserted::Inserted(_) => report.inserted += 1,
-            Upserted::Updated(_) => report.updated += 1,
-            Upserted::Unchanged(_) => report.unchanged += 1,
-        }
-    }
+    report.tally(store.upsert_organisations(batch).await?);
     batch.clear();
     Ok(())
 }
